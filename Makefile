@@ -1,0 +1,45 @@
+# The verbs people use. `make run` and `make test` are all a newcomer needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test lint fmt lock messages bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+install: $(BIN)/python ## Install the pinned dependencies into .venv
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	@if [ -d locale ]; then $(MANAGE) compilemessages --ignore=.venv -v0; fi
+
+run: install ## Migrate, load the demo content and serve on http://127.0.0.1:8000
+	$(MANAGE) migrate --no-input
+	$(MANAGE) load_demo_content
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+test: ## Run every test (DATABASE_URL picks the database; SQLite when unset)
+	@[ -x $(BIN)/pytest ] || $(MAKE) install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: ## Check style and that migrations match the models
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(MANAGE) makemigrations --check --dry-run
+
+fmt: ## Format and fix what can be fixed automatically
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+lock: ## Re-resolve requirements.lock from pyproject.toml
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements.lock
+
+messages: ## Refresh the translation catalogues after changing strings
+	$(MANAGE) makemessages -l zh_Hans --ignore=.venv --ignore=node_modules --no-obsolete
+	$(MANAGE) compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

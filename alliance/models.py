@@ -1,0 +1,342 @@
+"""The alliance's own content: scenarios and their fields, events, initiatives, pages."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from .publishing import Publishable, PublishableQuerySet
+
+
+class Field(Publishable):
+    """An application field of scenarios (public security, energy, ...)."""
+
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "slug"]
+        verbose_name = _("field")
+        verbose_name_plural = _("fields")
+
+    def __str__(self):
+        return self.name
+
+
+class EventQuerySet(PublishableQuerySet):
+    def upcoming(self, today=None):
+        today = today or timezone.localdate()
+        return self.filter(ends_on__gte=today).order_by("starts_on")
+
+    def past(self, today=None):
+        today = today or timezone.localdate()
+        return self.filter(ends_on__lt=today).order_by("-starts_on")
+
+
+class Event(Publishable):
+    """A conference, launch or meeting of the alliance."""
+
+    name = models.CharField(_("name"), max_length=250)
+    summary = models.CharField(_("summary"), max_length=300, blank=True)
+    description = models.TextField(
+        _("description"), blank=True, help_text=_("Markdown.")
+    )
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    city = models.CharField(_("city"), max_length=120, blank=True)
+    venue = models.CharField(_("venue"), max_length=200, blank=True)
+    country = CountryField(_("country"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    attendance = models.PositiveIntegerField(
+        _("attendance"),
+        null=True,
+        blank=True,
+        help_text=_("Number of participants, if known."),
+    )
+    members = models.ManyToManyField(
+        "members.Member",
+        related_name="events",
+        blank=True,
+        verbose_name=_("participating members"),
+    )
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_on"]
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        indexes = [
+            models.Index(fields=["status", "starts_on"], name="event_status_starts")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")), name="event_ends_after_start"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError(
+                {"ends_on": _("An event cannot end before it starts.")}
+            )
+
+    def get_absolute_url(self):
+        return reverse("alliance:event-detail", kwargs={"slug": self.slug})
+
+
+class ScenarioStage(models.TextChoices):
+    ANNOUNCED = "announced", _("Announced")
+    IN_DEVELOPMENT = "in_development", _("In development")
+    PILOTING = "piloting", _("Piloting")
+    OPERATIONAL = "operational", _("Operational")
+
+
+class SpaceData(models.TextChoices):
+    REMOTE_SENSING = "remote_sensing", _("Remote sensing")
+    NAVIGATION = "navigation", _("Satellite navigation")
+    SATCOM = "satcom", _("Satellite communications")
+    LOW_ALTITUDE = "low_altitude", _("Low-altitude airspace")
+
+
+class ScenarioQuerySet(PublishableQuerySet):
+    def in_field(self, field):
+        return self.filter(field=field)
+
+    def at_stage(self, stage):
+        return self.filter(stage=stage)
+
+
+class Scenario(Publishable):
+    """An application scenario of space (and airspace) information."""
+
+    title = models.CharField(_("title"), max_length=250)
+    field = models.ForeignKey(
+        Field,
+        on_delete=models.PROTECT,
+        related_name="scenarios",
+        verbose_name=_("field"),
+    )
+    summary = models.CharField(_("summary"), max_length=400, blank=True)
+    description = models.TextField(
+        _("description"), blank=True, help_text=_("Markdown.")
+    )
+    stage = models.CharField(
+        _("stage"),
+        max_length=20,
+        choices=ScenarioStage.choices,
+        default=ScenarioStage.ANNOUNCED,
+        db_index=True,
+    )
+    region = models.CharField(_("region"), max_length=150, blank=True)
+    space_data = models.JSONField(
+        _("space data used"),
+        default=list,
+        blank=True,
+        help_text=_("Which kinds of space data the scenario relies on."),
+    )
+    is_example = models.BooleanField(
+        _("illustrative example"),
+        default=False,
+        help_text=_(
+            "Shown with a note that the scenario is an illustration, not an announced project."
+        ),
+    )
+    announced_at = models.ForeignKey(
+        Event,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="scenarios",
+        verbose_name=_("announced at"),
+    )
+    image = models.ImageField(
+        _("image"),
+        upload_to="scenarios/",
+        blank=True,
+        width_field="image_width",
+        height_field="image_height",
+    )
+    image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    image_alt = models.CharField(
+        _("image text alternative"), max_length=250, blank=True
+    )
+    members = models.ManyToManyField(
+        "members.Member",
+        through="ScenarioParticipation",
+        related_name="scenarios",
+        blank=True,
+        verbose_name=_("members"),
+    )
+
+    objects = ScenarioQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["field__order", "title"]
+        verbose_name = _("application scenario")
+        verbose_name_plural = _("application scenarios")
+        indexes = [
+            models.Index(fields=["status", "field"], name="scenario_status_field")
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        unknown = set(self.space_data or []) - set(SpaceData.values)
+        if unknown:
+            raise ValidationError(
+                {
+                    "space_data": _("Unknown kind of space data: %s")
+                    % ", ".join(sorted(unknown))
+                }
+            )
+
+    def get_absolute_url(self):
+        return reverse("alliance:scenario-detail", kwargs={"slug": self.slug})
+
+    @property
+    def space_data_labels(self):
+        return [
+            SpaceData(value).label
+            for value in self.space_data
+            if value in SpaceData.values
+        ]
+
+
+class ParticipationRole(models.TextChoices):
+    LEAD = "lead", _("Lead")
+    TECHNOLOGY_PROVIDER = "technology_provider", _("Technology provider")
+    USER_AGENCY = "user_agency", _("User agency")
+
+
+class ScenarioParticipation(models.Model):
+    """A member's part in a scenario."""
+
+    scenario = models.ForeignKey(
+        Scenario, on_delete=models.CASCADE, related_name="participations"
+    )
+    member = models.ForeignKey(
+        "members.Member",
+        on_delete=models.CASCADE,
+        related_name="scenario_participations",
+    )
+    role = models.CharField(_("role"), max_length=24, choices=ParticipationRole.choices)
+
+    class Meta:
+        ordering = ["scenario", "role", "member__name"]
+        verbose_name = _("scenario participant")
+        verbose_name_plural = _("scenario participants")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scenario", "member"], name="scenario_member_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member} ({self.get_role_display()})"
+
+
+class InitiativeKind(models.TextChoices):
+    ALLIANCE = "alliance", _("Alliance")
+    COMMUNITY = "community", _("Industry community")
+    FUND = "fund", _("Fund")
+    PROGRAMME = "programme", _("Programme")
+
+
+class Currency(models.TextChoices):
+    CNY = "CNY", _("Chinese yuan")
+    USD = "USD", _("US dollar")
+    EUR = "EUR", _("Euro")
+
+
+class Initiative(Publishable):
+    """An alliance-level programme: the alliance itself, a community, a fund group."""
+
+    name = models.CharField(_("name"), max_length=250)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=InitiativeKind.choices, db_index=True
+    )
+    summary = models.CharField(_("summary"), max_length=400, blank=True)
+    description = models.TextField(
+        _("description"), blank=True, help_text=_("Markdown.")
+    )
+    amount = models.DecimalField(
+        _("amount"), max_digits=20, decimal_places=2, null=True, blank=True
+    )
+    currency = models.CharField(
+        _("currency"), max_length=3, choices=Currency.choices, blank=True
+    )
+    launched_on = models.DateField(_("launched on"), null=True, blank=True)
+    launched_at = models.ForeignKey(
+        Event,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="initiatives",
+        verbose_name=_("launched at"),
+    )
+    participants = models.ManyToManyField(
+        "members.Member",
+        related_name="initiatives",
+        blank=True,
+        verbose_name=_("participating members"),
+    )
+    participants_note = models.CharField(
+        _("about the participants"),
+        max_length=400,
+        blank=True,
+        help_text=_("For example: backed by ten investment institutions."),
+    )
+
+    objects = PublishableQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["launched_on", "name"]
+        verbose_name = _("initiative")
+        verbose_name_plural = _("initiatives")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | ~Q(currency=""),
+                name="initiative_amount_has_currency",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.amount is not None and not self.currency:
+            raise ValidationError({"currency": _("An amount needs its currency.")})
+
+    def get_absolute_url(self):
+        return reverse("alliance:initiative-detail", kwargs={"slug": self.slug})
+
+
+class Page(Publishable):
+    """A site page: about, charter, how to join, contact."""
+
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.CharField(_("summary"), max_length=300, blank=True)
+    body = models.TextField(_("body"), blank=True, help_text=_("Markdown."))
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    show_in_footer = models.BooleanField(_("show in footer"), default=True)
+
+    class Meta:
+        ordering = ["order", "title"]
+        verbose_name = _("page")
+        verbose_name_plural = _("pages")
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("alliance:page-detail", kwargs={"slug": self.slug})

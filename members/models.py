@@ -1,0 +1,220 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from alliance.publishing import Publishable, PublishableQuerySet
+
+
+class Tier(Publishable):
+    """A membership tier (founding member, council member, member, observer)."""
+
+    name = models.CharField(_("name"), max_length=80)
+    description = models.TextField(_("description"), blank=True)
+    order = models.PositiveSmallIntegerField(
+        _("order"),
+        default=0,
+        help_text=_("Tiers are listed from the lowest number up."),
+    )
+
+    class Meta:
+        ordering = ["order", "slug"]
+        verbose_name = _("membership tier")
+        verbose_name_plural = _("membership tiers")
+
+    def __str__(self):
+        return self.name
+
+
+class Sector(Publishable):
+    """An industry sector a member works in (launch vehicles, remote sensing, ...)."""
+
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "slug"]
+        verbose_name = _("sector")
+        verbose_name_plural = _("sectors")
+
+    def __str__(self):
+        return self.name
+
+
+class MemberQuerySet(PublishableQuerySet):
+    def in_sector(self, sector):
+        return self.filter(sectors=sector)
+
+    def in_tier(self, tier):
+        return self.filter(tier=tier)
+
+    def in_country(self, country_code):
+        return self.filter(country=country_code)
+
+
+def member_logo_path(instance, filename):
+    return f"members/logos/{instance.slug}/{filename}"
+
+
+class Member(Publishable):
+    """A member organization of the alliance."""
+
+    name = models.CharField(_("name"), max_length=200)
+    short_name = models.CharField(_("short name"), max_length=80, blank=True)
+    logo = models.ImageField(
+        _("logo"),
+        upload_to=member_logo_path,
+        blank=True,
+        width_field="logo_width",
+        height_field="logo_height",
+    )
+    logo_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    logo_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    logo_alt = models.CharField(
+        _("logo text alternative"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "What the logo says, for readers who cannot see it. Usually the name."
+        ),
+    )
+    website = models.URLField(_("website"), blank=True)
+    country = CountryField(_("country"), db_index=True)
+    city = models.CharField(_("city"), max_length=120, blank=True)
+    sectors = models.ManyToManyField(
+        Sector, related_name="members", verbose_name=_("sectors"), blank=True
+    )
+    tier = models.ForeignKey(
+        Tier, on_delete=models.PROTECT, related_name="members", verbose_name=_("tier")
+    )
+    joined_on = models.DateField(_("joined on"), null=True, blank=True)
+    joined_where = models.CharField(
+        _("joined where"),
+        max_length=250,
+        blank=True,
+        help_text=_(
+            "For example: among the first signatories at the 2023 launch event."
+        ),
+    )
+    capability = models.TextField(
+        _("what it brings"),
+        blank=True,
+        help_text=_("The capability the member brings to the alliance."),
+    )
+    summary = models.CharField(_("summary"), max_length=300, blank=True)
+    description = models.TextField(
+        _("description"), blank=True, help_text=_("Markdown.")
+    )
+    last_verified_on = models.DateField(
+        _("last verified on"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When the secretariat last confirmed these details with the member."
+        ),
+    )
+
+    # Private: these never leave the admin (no page, API, export or feed).
+    contact_name = models.CharField(_("contact person"), max_length=150, blank=True)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    internal_notes = models.TextField(_("internal notes"), blank=True)
+
+    objects = MemberQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        indexes = [
+            models.Index(fields=["status", "tier"], name="member_status_tier"),
+            models.Index(fields=["status", "country"], name="member_status_country"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("members:member-detail", kwargs={"slug": self.slug})
+
+    @property
+    def display_name(self):
+        return self.short_name or self.name
+
+
+class ApplicationStatus(models.TextChoices):
+    PENDING = "pending", _("Pending review")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class MembershipApplication(models.Model):
+    """An application to join, sent through the public form. Never public."""
+
+    organization_name = models.CharField(_("organization name"), max_length=200)
+    short_name = models.CharField(_("short name"), max_length=80, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    country = CountryField(_("country"))
+    city = models.CharField(_("city"), max_length=120, blank=True)
+    sectors = models.ManyToManyField(
+        Sector, related_name="+", verbose_name=_("sectors"), blank=True
+    )
+    tier_requested = models.ForeignKey(
+        Tier,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("tier requested"),
+    )
+    capability = models.TextField(_("what the organization brings"))
+    description = models.TextField(_("about the organization"), blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=150)
+    contact_email = models.EmailField(_("contact email"))
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    message = models.TextField(_("message to the secretariat"), blank=True)
+
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=ApplicationStatus.choices,
+        default=ApplicationStatus.PENDING,
+        db_index=True,
+    )
+    rejection_reason = models.TextField(_("reason for rejection"), blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    member = models.OneToOneField(
+        Member,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="application",
+        verbose_name=_("member created"),
+    )
+    created_at = models.DateTimeField(_("submitted"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("membership application")
+        verbose_name_plural = _("membership applications")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status=ApplicationStatus.REJECTED)
+                | ~models.Q(rejection_reason=""),
+                name="application_rejection_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return self.organization_name

@@ -1,0 +1,127 @@
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from alliance.publishing import Publishable, PublishableQuerySet, Status
+
+
+class Tag(Publishable):
+    name = models.CharField(_("name"), max_length=80)
+
+    class Meta:
+        ordering = ["slug"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self):
+        return self.name
+
+
+class ArticleQuerySet(PublishableQuerySet):
+    def published(self, now=None):
+        """Return articles marked published whose publish time has come.
+
+        A scheduled article (published, with a publish time in the future)
+        appears by itself when its time comes: nothing has to run.
+        """
+        now = now or timezone.now()
+        return self.filter(status=Status.PUBLISHED, published_at__lte=now)
+
+    def scheduled(self, now=None):
+        now = now or timezone.now()
+        return self.filter(status=Status.PUBLISHED, published_at__gt=now)
+
+    def featured(self):
+        return self.filter(featured=True)
+
+    def newest_first(self):
+        return self.order_by("-published_at", "-pk")
+
+
+def article_cover_path(instance, filename):
+    return f"news/covers/{instance.slug}/{filename}"
+
+
+class Article(Publishable):
+    title = models.CharField(_("title"), max_length=250)
+    summary = models.CharField(_("summary"), max_length=500, blank=True)
+    body = models.TextField(_("body"), blank=True, help_text=_("Markdown."))
+    cover_image = models.ImageField(
+        _("cover image"),
+        upload_to=article_cover_path,
+        blank=True,
+        width_field="cover_width",
+        height_field="cover_height",
+    )
+    cover_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    cover_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    cover_alt = models.CharField(
+        _("cover text alternative"), max_length=250, blank=True
+    )
+    byline = models.CharField(_("byline"), max_length=150, blank=True)
+
+    # Syndicated news names where it first appeared.
+    source_name = models.CharField(_("source publication"), max_length=150, blank=True)
+    source_url = models.URLField(_("source address"), max_length=500, blank=True)
+    source_published_on = models.DateField(
+        _("originally published on"), null=True, blank=True
+    )
+
+    tags = models.ManyToManyField(
+        Tag, related_name="articles", blank=True, verbose_name=_("tags")
+    )
+    members = models.ManyToManyField(
+        "members.Member",
+        related_name="articles",
+        blank=True,
+        verbose_name=_("related members"),
+    )
+    scenarios = models.ManyToManyField(
+        "alliance.Scenario",
+        related_name="articles",
+        blank=True,
+        verbose_name=_("related scenarios"),
+    )
+    event = models.ForeignKey(
+        "alliance.Event",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="articles",
+        verbose_name=_("related event"),
+    )
+    featured = models.BooleanField(_("featured"), default=False)
+    published_at = models.DateTimeField(
+        _("publish time"),
+        default=timezone.now,
+        help_text=_("The article appears at this time. A future time schedules it."),
+    )
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
+        indexes = [
+            models.Index(
+                fields=["status", "-published_at"], name="article_status_published"
+            ),
+            models.Index(
+                fields=["-published_at"],
+                condition=Q(featured=True),
+                name="article_featured_published",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("news:article-detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_published(self):
+        return self.status == Status.PUBLISHED and self.published_at <= timezone.now()

@@ -1,0 +1,177 @@
+"""One factory per model: the only way tests build data.
+
+Factories make published objects unless told otherwise (`status="draft"`).
+"""
+
+import datetime
+
+import factory
+from django.utils import timezone
+
+from alliance.models import (
+    Event,
+    Field,
+    Initiative,
+    InitiativeKind,
+    Page,
+    ParticipationRole,
+    Scenario,
+    ScenarioParticipation,
+)
+from alliance.publishing import Status
+from members.models import Member, MembershipApplication, Sector, Tier
+from news.models import Article, Tag
+
+
+class PublishedFactory(factory.django.DjangoModelFactory):
+    status = Status.PUBLISHED
+
+    class Meta:
+        abstract = True
+
+
+class TierFactory(PublishedFactory):
+    name = factory.Sequence(lambda n: f"Tier {n}")
+    slug = factory.Sequence(lambda n: f"tier-{n}")
+    order = factory.Sequence(int)
+
+    class Meta:
+        model = Tier
+        django_get_or_create = ("slug",)
+
+
+class SectorFactory(PublishedFactory):
+    name = factory.Sequence(lambda n: f"Sector {n}")
+    slug = factory.Sequence(lambda n: f"sector-{n}")
+
+    class Meta:
+        model = Sector
+
+
+class MemberFactory(PublishedFactory):
+    name = factory.Sequence(lambda n: f"Sample Orbital Co. {n}")
+    slug = factory.Sequence(lambda n: f"sample-orbital-{n}")
+    country = "CN"
+    city = "Chongqing"
+    tier = factory.SubFactory(TierFactory)
+    summary = "A synthetic member used in tests."
+    contact_name = "Private Person"
+    contact_email = factory.Sequence(lambda n: f"private-{n}@member.example")
+    contact_phone = "+86 23 0000 0000"
+    internal_notes = "PRIVATE-NOTE: never shown in public."
+
+    class Meta:
+        model = Member
+        skip_postgeneration_save = True
+
+    @factory.post_generation
+    def sectors(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.sectors.set(extracted)
+
+
+class MembershipApplicationFactory(factory.django.DjangoModelFactory):
+    organization_name = factory.Sequence(lambda n: f"Applicant Space Lab {n}")
+    country = "CN"
+    capability = "Ground stations for small satellites."
+    contact_name = "Applicant Person"
+    contact_email = factory.Sequence(lambda n: f"applicant-{n}@example.com")
+
+    class Meta:
+        model = MembershipApplication
+
+
+class TagFactory(PublishedFactory):
+    name = factory.Sequence(lambda n: f"Tag {n}")
+    slug = factory.Sequence(lambda n: f"tag-{n}")
+
+    class Meta:
+        model = Tag
+
+
+class ArticleFactory(PublishedFactory):
+    title = factory.Sequence(lambda n: f"Sample article {n}")
+    slug = factory.Sequence(lambda n: f"sample-article-{n}")
+    summary = "A synthetic article used in tests."
+    body = "## Section\n\nSome **Markdown** text."
+    published_at = factory.LazyFunction(
+        lambda: timezone.now() - datetime.timedelta(hours=1)
+    )
+
+    class Meta:
+        model = Article
+        skip_postgeneration_save = True
+
+    @factory.post_generation
+    def tags(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.tags.set(extracted)
+
+    @factory.post_generation
+    def members(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.members.set(extracted)
+
+    @factory.post_generation
+    def scenarios(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.scenarios.set(extracted)
+
+
+class FieldFactory(PublishedFactory):
+    name = factory.Sequence(lambda n: f"Field {n}")
+    slug = factory.Sequence(lambda n: f"field-{n}")
+
+    class Meta:
+        model = Field
+
+
+class EventFactory(PublishedFactory):
+    name = factory.Sequence(lambda n: f"Sample Event {n}")
+    slug = factory.Sequence(lambda n: f"sample-event-{n}")
+    starts_on = factory.LazyFunction(
+        lambda: timezone.localdate() + datetime.timedelta(days=30)
+    )
+    ends_on = factory.LazyAttribute(lambda o: o.starts_on + datetime.timedelta(days=1))
+    city = "Chongqing"
+    country = "CN"
+
+    class Meta:
+        model = Event
+
+
+class ScenarioFactory(PublishedFactory):
+    title = factory.Sequence(lambda n: f"Sample scenario {n}")
+    slug = factory.Sequence(lambda n: f"sample-scenario-{n}")
+    field = factory.SubFactory(FieldFactory)
+    summary = "A synthetic scenario used in tests."
+
+    class Meta:
+        model = Scenario
+
+
+class ScenarioParticipationFactory(factory.django.DjangoModelFactory):
+    scenario = factory.SubFactory(ScenarioFactory)
+    member = factory.SubFactory(MemberFactory)
+    role = ParticipationRole.LEAD
+
+    class Meta:
+        model = ScenarioParticipation
+
+
+class InitiativeFactory(PublishedFactory):
+    name = factory.Sequence(lambda n: f"Sample initiative {n}")
+    slug = factory.Sequence(lambda n: f"sample-initiative-{n}")
+    kind = InitiativeKind.PROGRAMME
+
+    class Meta:
+        model = Initiative
+
+
+class PageFactory(PublishedFactory):
+    title = factory.Sequence(lambda n: f"Page {n}")
+    slug = factory.Sequence(lambda n: f"page-{n}")
+    body = "## Heading\n\nPage text."
+
+    class Meta:
+        model = Page
