@@ -3,6 +3,7 @@ from django.views.decorators.http import require_GET
 from django.views.generic import DetailView
 
 from .models import Page
+from .preview import PreviewMixin
 
 
 @require_GET
@@ -10,8 +11,5 @@ def home(request):
     return render(request, "alliance/home.html")
 
 
-class PageDetailView(DetailView):
-    template_name = "alliance/page_detail.html"
-
-    def get_queryset(self):
-        return Page.objects.published()
+class PageDetailView(PreviewMixin, DetailView):
+    model = Page

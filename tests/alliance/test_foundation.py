@@ -136,3 +136,13 @@ def test_production_settings_pass_the_deploy_check():
 @pytest.mark.django_db
 def test_icp_filing_number_appears_in_the_footer_when_set(client):
     assert "渝ICP备00000000号" in client.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_staff_can_preview_a_draft_page_and_visitors_cannot(client, admin_client):
+    PageFactory(slug="charter", title="Draft charter", status="draft")
+    assert client.get("/charter/?preview").status_code == 404
+    response = admin_client.get("/charter/?preview")
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "private, no-store"
+    assert admin_client.get("/charter/").status_code == 404

@@ -1,0 +1,36 @@
+"""Staff preview of unpublished content, decided in one place."""
+
+
+class PreviewMixin:
+    """Serve published objects to everyone, and any object to staff with ?preview.
+
+    Detail views list this mixin first and implement `get_base_queryset()`
+    (eager loading included). Visitors get `published()` of it; a staff user
+    who adds `?preview` to the address also sees drafts and scheduled items,
+    so an editor can check a page before it goes out. Responses to previews
+    are never cached.
+    """
+
+    preview_parameter = "preview"
+
+    def get_base_queryset(self):
+        return self.model._default_manager.all()
+
+    def is_preview(self):
+        request = self.request
+        return self.preview_parameter in request.GET and request.user.is_staff
+
+    def get_queryset(self):
+        queryset = self.get_base_queryset()
+        return queryset if self.is_preview() else queryset.published()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["is_preview"] = self.is_preview()
+        return context
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        if context.get("is_preview"):
+            response["Cache-Control"] = "private, no-store"
+        return response
