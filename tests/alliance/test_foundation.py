@@ -2,6 +2,7 @@ import pytest
 from django.db import DatabaseError
 from django.test import override_settings
 
+from tests.conftest import assert_valid_html
 from tests.factories import PageFactory
 
 
@@ -146,3 +147,25 @@ def test_staff_can_preview_a_draft_page_and_visitors_cannot(client, admin_client
     assert response.status_code == 200
     assert response["Cache-Control"] == "private, no-store"
     assert admin_client.get("/charter/").status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/", "/zh-hans/", "/about/", "/no-such-page/"])
+def test_rendered_pages_are_valid_html(client, path):
+    PageFactory(
+        slug="about", title="About", body="## A\n\n| x | y |\n|---|---|\n| 1 | 2 |"
+    )
+    assert_valid_html(client.get(path).content.decode())
+
+
+def test_server_error_page_is_valid_html():
+    from django.template.loader import render_to_string
+
+    assert_valid_html(render_to_string("500.html"))
+
+
+@pytest.mark.django_db
+def test_page_query_budget_does_not_grow_with_pages(client, assert_max_queries):
+    PageFactory.create_batch(20)
+    with assert_max_queries(3):
+        client.get("/")
