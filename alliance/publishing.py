@@ -7,6 +7,7 @@ API, feeds, sitemap, search and structured data all start from
 """
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -22,6 +23,18 @@ class PublishableQuerySet(models.QuerySet):
     def unpublished(self):
         """Return what a public surface must not show: the complement of published()."""
         return self.exclude(pk__in=self.published().values("pk"))
+
+    def publish(self):
+        """Publish every object of the queryset; return how many changed."""
+        return self.exclude(status=Status.PUBLISHED).update(
+            status=Status.PUBLISHED, updated_at=timezone.now()
+        )
+
+    def unpublish(self):
+        """Withdraw every object of the queryset; return how many changed."""
+        return self.exclude(status=Status.DRAFT).update(
+            status=Status.DRAFT, updated_at=timezone.now()
+        )
 
 
 class Publishable(models.Model):

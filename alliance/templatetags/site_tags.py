@@ -1,9 +1,13 @@
 """Template tags shared by every page: navigation, languages, Markdown."""
 
+import json
+import re
+
 from django import template
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import NoReverseMatch, reverse, translate_url
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from alliance.markdown import render_markdown
 
 register = template.Library()
+
+# Inside <script>, these could end the element or start markup.
+JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 
 # (URL name, label). Names that do not resolve yet are skipped, so the
 # navigation grows with the apps.
@@ -99,4 +106,74 @@ def query_replace(context, **kwargs):
     query = context["request"].GET.copy()
     for key, value in kwargs.items():
         query[key] = value
+    return query.urlencode()
+
+
+@register.simple_tag(takes_context=True)
+def json_ld(context, data):
+    """Emit schema.org data as a JSON-LD script, escaped so text cannot close it."""
+    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(
+        JSON_SCRIPT_ESCAPES
+    )
+    nonce = getattr(context.get("request"), "csp_nonce", None)
+    if nonce:
+        return format_html(
+            '<script type="application/ld+json" nonce="{}">{}</script>',
+            nonce,
+            mark_safe(text),
+        )
+    return format_html(
+        '<script type="application/ld+json">{}</script>', mark_safe(text)
+    )
+
+
+@register.filter
+def highlight(text, query):
+    """Escape text and wrap each occurrence of the query in <mark>."""
+    text = str(text or "")
+    if not query:
+        return escape(text)
+    pattern = re.compile(re.escape(query), re.IGNORECASE)
+    parts, last = [], 0
+    for match in pattern.finditer(text):
+        parts.append(escape(text[last : match.start()]))
+        parts.append(format_html("<mark>{}</mark>", match.group(0)))
+        last = match.end()
+    parts.append(escape(text[last:]))
+    return mark_safe("".join(parts))
+
+
+@register.inclusion_tag("includes/bar_chart.html")
+def sector_chart(sectors):
+    """Members per sector as a horizontal bar chart in SVG, drawn on the server."""
+    rows = [(sector.name, sector.member_count, sector.slug) for sector in sectors]
+    top = max((count for _name, count, _slug in rows), default=0) or 1
+    row_height, label_width, bar_space = 34, 230, 300
+    bars = [
+        {
+            "label": name,
+            "count": count,
+            "slug": slug,
+            "y": index * row_height,
+            "text_y": index * row_height + 21,
+            "width": max(2, round(bar_space * count / top)),
+            "count_x": label_width + max(2, round(bar_space * count / top)) + 8,
+        }
+        for index, (name, count, slug) in enumerate(rows)
+    ]
+    return {
+        "bars": bars,
+        "height": max(row_height * len(rows), row_height),
+        "width": label_width + bar_space + 50,
+        "label_width": label_width,
+        "label_x": label_width - 10,
+    }
+
+
+@register.simple_tag(takes_context=True)
+def query_without(context, *names):
+    """The current query string without some parameters (and back to page 1)."""
+    query = context["request"].GET.copy()
+    for name in (*names, "page"):
+        query.pop(name, None)
     return query.urlencode()

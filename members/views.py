@@ -1,0 +1,266 @@
+import csv
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import BadRequest
+from django.db.models import Count, Prefetch, Q
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+from django.views.generic import DetailView, ListView
+from django_countries import countries
+
+from alliance.listing import StrictPageMixin
+from alliance.models import Initiative, ScenarioParticipation
+from alliance.preview import PreviewMixin
+from news.models import Article
+
+from .forms import MembershipApplicationForm
+from .models import Member, Sector, Tier
+from .services import application_notify
+
+MAX_QUERY_LENGTH = 100
+
+
+class DirectoryFilter:
+    """The directory's filters (?sector=, ?country=, ?tier=, ?q=), shared by the page and the CSV."""
+
+    def __init__(self, params):
+        self.sector = self.tier = None
+        self.country = ""
+        self.query = params.get("q", "").strip()[:MAX_QUERY_LENGTH]
+        if slug := params.get("sector"):
+            self.sector = Sector.objects.published().filter(slug=slug).first()
+            if self.sector is None:
+                raise BadRequest(
+                    _("Unknown sector “%(value)s”.") % {"value": slug[:50]}
+                )
+        if slug := params.get("tier"):
+            self.tier = Tier.objects.published().filter(slug=slug).first()
+            if self.tier is None:
+                raise BadRequest(
+                    _("Unknown membership tier “%(value)s”.") % {"value": slug[:50]}
+                )
+        if code := params.get("country"):
+            code = code.upper()
+            if code not in countries:
+                raise BadRequest(
+                    _("Unknown country code “%(value)s”: use a two-letter ISO code.")
+                    % {"value": code[:10]}
+                )
+            self.country = code
+
+    @property
+    def active(self):
+        return bool(self.sector or self.tier or self.country or self.query)
+
+    def apply(self, members, *, skip=None):
+        if self.sector and skip != "sector":
+            members = members.in_sector(self.sector)
+        if self.tier and skip != "tier":
+            members = members.in_tier(self.tier)
+        if self.country and skip != "country":
+            members = members.in_country(self.country)
+        if self.query:
+            condition = Q()
+            for field in ("name", "short_name", "summary", "capability"):
+                for language in ("en", "zh_hans"):
+                    condition |= Q(**{f"{field}_{language}__icontains": self.query})
+            members = members.filter(condition)
+        return members
+
+
+class MemberListView(StrictPageMixin, ListView):
+    """The directory: published members grouped by tier, with filters and counts."""
+
+    template_name = "members/member_list.html"
+    paginate_by = 48
+
+    def get_queryset(self):
+        self.filters = DirectoryFilter(self.request.GET)
+        members = (
+            Member.objects.published()
+            .select_related("tier")
+            .order_by("tier__order", "name", "pk")
+        )
+        return self.filters.apply(members)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        filters = self.filters
+        published = Member.objects.published()
+        # Counts per filter value take the other active filters into account.
+        sector_base = filters.apply(published, skip="sector")
+        tier_base = filters.apply(published, skip="tier")
+        country_base = filters.apply(published, skip="country")
+        # order_by() clears the default ordering, which would split the groups.
+        sector_counts = dict(
+            sector_base.order_by()
+            .values_list("sectors")
+            .annotate(n=Count("pk", distinct=True))
+            .values_list("sectors", "n")
+        )
+        tier_counts = dict(
+            tier_base.order_by()
+            .values_list("tier")
+            .annotate(n=Count("pk"))
+            .values_list("tier", "n")
+        )
+        country_counts = (
+            country_base.order_by()
+            .values_list("country")
+            .annotate(n=Count("pk"))
+            .values_list("country", "n")
+        )
+        context.update(
+            filters=filters,
+            sectors=[
+                (s, sector_counts.get(s.pk, 0)) for s in Sector.objects.published()
+            ],
+            tiers=[(t, tier_counts.get(t.pk, 0)) for t in Tier.objects.published()],
+            countries=sorted(
+                ((code, countries.name(code), n) for code, n in country_counts),
+                key=lambda c: c[1],
+            ),
+        )
+        return context
+
+
+class MemberDetailView(PreviewMixin, DetailView):
+    model = Member
+    template_name = "members/member_detail.html"
+
+    def get_base_queryset(self):
+        from alliance.models import Scenario
+
+        return Member.objects.select_related("tier").prefetch_related(
+            Prefetch("sectors", queryset=Sector.objects.published()),
+            Prefetch(
+                "articles",
+                queryset=Article.objects.published().newest_first()[:10],
+                to_attr="latest_articles",
+            ),
+            Prefetch(
+                "scenario_participations",
+                queryset=ScenarioParticipation.objects.filter(
+                    scenario__in=Scenario.objects.published()
+                )
+                .select_related("scenario__field")
+                .order_by("scenario__title"),
+            ),
+            Prefetch(
+                "initiatives",
+                queryset=Initiative.objects.published().select_related("launched_at"),
+            ),
+        )
+
+
+PUBLIC_CSV_COLUMNS = [
+    "slug",
+    "name",
+    "short_name",
+    "tier",
+    "sectors",
+    "country",
+    "city",
+    "website",
+    "joined_on",
+    "summary",
+    "url",
+]
+
+
+@require_GET
+def export_csv(request):
+    """The published directory as open data, with the page's filters applied."""
+    filters = DirectoryFilter(request.GET)
+    members = (
+        filters.apply(Member.objects.published())
+        .select_related("tier")
+        .prefetch_related(Prefetch("sectors", queryset=Sector.objects.published()))
+        .order_by("name", "pk")
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="members.csv"'
+    writer = csv.writer(response)
+    writer.writerow(PUBLIC_CSV_COLUMNS)
+    for member in members:
+        writer.writerow(
+            [
+                member.slug,
+                member.name,
+                member.short_name,
+                member.tier.slug,
+                ";".join(sector.slug for sector in member.sectors.all()),
+                member.country.code,
+                member.city,
+                member.website,
+                member.joined_on.isoformat() if member.joined_on else "",
+                member.summary,
+                request.build_absolute_uri(member.get_absolute_url()),
+            ]
+        )
+    return response
+
+
+@require_GET
+@xframe_options_exempt
+def embed(request):
+    """A logo wall for members' and partners' sites; the only page that may be framed."""
+    members = (
+        Member.objects.published()
+        .select_related("tier")
+        .order_by("tier__order", "name")
+    )
+    response = render(request, "members/embed.html", {"members": members})
+    response["Content-Security-Policy"] = "frame-ancestors *"
+    return response
+
+
+JOIN_RATE_LIMIT = 5  # submissions per client address
+JOIN_RATE_WINDOW = 60 * 60  # seconds
+
+
+def client_address(request):
+    return request.META.get("REMOTE_ADDR", "unknown")
+
+
+@require_http_methods(["GET", "POST"])
+def join(request):
+    """The application form. Honeypot, CSRF and a per-address rate limit keep spam out."""
+    if request.method == "POST":
+        key = f"join-rate:{client_address(request)}"
+        cache.add(key, 0, JOIN_RATE_WINDOW)
+        try:
+            attempts = cache.incr(key)
+        except ValueError:
+            attempts = 1
+        if attempts > JOIN_RATE_LIMIT:
+            return render(
+                request,
+                "members/join_rate_limited.html",
+                status=429,
+                headers={"Retry-After": str(JOIN_RATE_WINDOW)},
+            )
+        form = MembershipApplicationForm(request.POST)
+        if form.is_valid():
+            application = form.save()
+            application_notify(application=application, site_url=settings.SITE_URL)
+            return redirect("members:join-thanks")
+    else:
+        form = MembershipApplicationForm()
+    return render(
+        request, "members/join.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@require_GET
+def join_thanks(request):
+    return render(
+        request,
+        "members/join_thanks.html",
+        {"directory_url": reverse("members:member-list")},
+    )

@@ -1,0 +1,51 @@
+"""RSS 2.0 and Atom feeds of published articles, in the language of the address."""
+
+import re
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext_lazy as _
+
+from .models import Article
+
+# XML 1.0 cannot carry most control characters; one in a title must not break the feed.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def xml_safe(text):
+    return CONTROL_CHARACTERS.sub("", text or "")
+
+
+class LatestArticlesFeed(Feed):
+    description = _("The latest news of the alliance.")
+
+    def title(self):
+        return f"{settings.SITE_NAME}: {_('News')}"
+
+    def link(self):
+        return reverse("news:article-list")
+
+    def items(self):
+        return Article.objects.published().newest_first()[:20]
+
+    def item_title(self, item):
+        return xml_safe(item.title)
+
+    def item_description(self, item):
+        return xml_safe(item.summary)
+
+    def item_pubdate(self, item):
+        return item.published_at
+
+    def item_updateddate(self, item):
+        return item.updated_at
+
+    def item_author_name(self, item):
+        return xml_safe(item.byline) or None
+
+
+class LatestArticlesAtomFeed(LatestArticlesFeed):
+    feed_type = Atom1Feed
+    subtitle = LatestArticlesFeed.description

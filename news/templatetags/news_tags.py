@@ -1,0 +1,28 @@
+from django import template
+from django.conf import settings
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def article_json_ld(context, article):
+    """schema.org NewsArticle data of a published article."""
+    request = context["request"]
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": article.title[:110],
+        "description": article.summary,
+        "datePublished": article.published_at.isoformat(),
+        "dateModified": article.updated_at.isoformat(),
+        "mainEntityOfPage": request.build_absolute_uri(article.get_absolute_url()),
+        "inLanguage": context.get("LANGUAGE_CODE", settings.LANGUAGE_CODE),
+        "publisher": {"@type": "Organization", "name": settings.SITE_NAME},
+    }
+    if article.byline:
+        data["author"] = {"@type": "Person", "name": article.byline}
+    if article.cover_image:
+        data["image"] = request.build_absolute_uri(article.cover_image.url)
+    if article.source_url:
+        data["isBasedOn"] = article.source_url
+    return data
