@@ -239,12 +239,9 @@ def join(request):
         except ValueError:
             attempts = 1
         if attempts > JOIN_RATE_LIMIT:
-            return render(
-                request,
-                "members/join_rate_limited.html",
-                status=429,
-                headers={"Retry-After": str(JOIN_RATE_WINDOW)},
-            )
+            response = render(request, "members/join_rate_limited.html", status=429)
+            response["Retry-After"] = str(JOIN_RATE_WINDOW)
+            return response
         form = MembershipApplicationForm(request.POST)
         if form.is_valid():
             application = form.save()

@@ -1,0 +1,266 @@
+import datetime
+import json
+import re
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone, translation
+
+from alliance.ical import fold
+from alliance.money import format_money
+from tests.conftest import assert_valid_html
+from tests.factories import (
+    ArticleFactory,
+    EventFactory,
+    FieldFactory,
+    InitiativeFactory,
+    MemberFactory,
+    ScenarioFactory,
+    ScenarioParticipationFactory,
+    SectorFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_upcoming_and_past_events_are_split_by_their_last_day():
+    today = timezone.localdate()
+    running = EventFactory(starts_on=today - datetime.timedelta(days=1), ends_on=today)
+    past = EventFactory(
+        starts_on=today - datetime.timedelta(days=9),
+        ends_on=today - datetime.timedelta(days=8),
+    )
+    from alliance.models import Event
+
+    assert list(Event.objects.upcoming()) == [running]
+    assert list(Event.objects.past()) == [past]
+
+
+def test_scenario_list_groups_by_field_and_filters_by_stage(client):
+    energy = FieldFactory(name="Energy", slug="energy", order=1)
+    water = FieldFactory(name="Water", slug="water", order=2)
+    ScenarioFactory(title="Grid watch", field=energy, stage="piloting")
+    ScenarioFactory(title="River watch", field=water, stage="announced")
+    ScenarioFactory(title="Hidden plan", field=water, status="draft")
+    html = client.get("/scenarios/").content.decode()
+    assert_valid_html(html)
+    assert (
+        html.index('id="field-energy"')
+        < html.index("Grid watch")
+        < html.index('id="field-water"')
+    )
+    assert "Hidden plan" not in html
+    filtered = client.get("/scenarios/?stage=piloting").content.decode()
+    assert "Grid watch" in filtered and "River watch" not in filtered
+    assert "River watch" in client.get("/scenarios/?field=water").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [("stage=someday", "Unknown stage"), ("field=nope", "Unknown field")],
+)
+def test_scenario_filters_reject_unknown_values(client, query, message):
+    response = client.get(f"/scenarios/?{query}")
+    assert response.status_code == 400 and message in response.content.decode()
+
+
+def test_scenario_page_lists_published_members_with_roles_and_news(client):
+    scenario = ScenarioFactory(
+        title="Flood mapping", is_example=True, space_data=["remote_sensing"]
+    )
+    ScenarioParticipationFactory(
+        scenario=scenario, member=MemberFactory(name="Lead Org"), role="lead"
+    )
+    ScenarioParticipationFactory(
+        scenario=scenario, member=MemberFactory(name="Draft Org", status="draft")
+    )
+    ArticleFactory(title="Flood news", scenarios=[scenario])
+    ArticleFactory(title="Draft flood news", scenarios=[scenario], status="draft")
+    html = client.get(scenario.get_absolute_url()).content.decode()
+    assert_valid_html(html)
+    assert "Lead Org" in html and "Lead</span>" in html
+    assert "Flood news" in html and "Remote sensing" in html
+    assert "illustrative example" in html
+    assert "Draft Org" not in html and "Draft flood news" not in html
+
+
+def test_event_page_links_what_it_launched_and_has_event_data(client):
+    event = EventFactory(name="Launch Forum", slug="forum", city="Chongqing")
+    InitiativeFactory(name="The Fund", launched_at=event)
+    InitiativeFactory(name="Hidden programme", launched_at=event, status="draft")
+    ScenarioFactory(title="Scenario A", announced_at=event)
+    html = client.get("/events/forum/").content.decode()
+    assert_valid_html(html)
+    assert (
+        "The Fund" in html and "Scenario A" in html and "Hidden programme" not in html
+    )
+    data = json.loads(
+        re.search(
+            r'<script type="application/ld\+json">(.*?)</script>', html, re.S
+        ).group(1)
+    )
+    assert (
+        data["@type"] == "Event"
+        and data["location"]["address"]["addressLocality"] == "Chongqing"
+    )
+    assert data["startDate"] == event.starts_on.isoformat()
+
+
+def test_event_calendar_file_follows_rfc_5545(client):
+    EventFactory(
+        slug="forum",
+        name="Forum; with, commas and a very long name that goes on and on past the line limit 能源",
+        starts_on=datetime.date(2023, 11, 20),
+        ends_on=datetime.date(2023, 11, 21),
+    )
+    response = client.get("/events/forum/event.ics")
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    body = response.content.decode()
+    assert body.startswith("BEGIN:VCALENDAR\r\n") and body.endswith("END:VCALENDAR\r\n")
+    assert "DTSTART;VALUE=DATE:20231120\r\n" in body
+    assert "DTEND;VALUE=DATE:20231122\r\n" in body  # exclusive end
+    assert "SUMMARY:Forum\\; with\\, commas" in body
+    for line in body.split("\r\n"):
+        assert len(line.encode()) <= 75
+
+
+def test_folding_never_splits_a_character():
+    line = "SUMMARY:" + "能源" * 40
+    folded = fold(line)
+    assert folded.replace("\r\n ", "") == line
+    assert all(len(part.encode()) <= 75 for part in folded.split("\r\n"))
+
+
+def test_draft_event_has_no_page_and_no_calendar(client):
+    EventFactory(slug="secret", status="draft")
+    assert client.get("/events/secret/").status_code == 404
+    assert client.get("/events/secret/event.ics").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "english", "chinese"),
+    [
+        ("100000000000", "CNY", "100 billion yuan", "1000亿元"),
+        ("140000000000", "USD", "US$140 billion", "1400亿美元"),
+        ("10000000", "CNY", "10 million yuan", "1000万元"),
+        ("1500", "EUR", "€1,500", "1500欧元"),
+        ("2500000000000", "CNY", "2.5 trillion yuan", "25000亿元"),
+    ],
+)
+def test_money_is_written_the_way_each_language_says_it(
+    amount, currency, english, chinese
+):
+    assert format_money(Decimal(amount), currency, "en") == english
+    assert format_money(Decimal(amount), currency, "zh-hans") == chinese
+
+
+def test_initiative_page_shows_its_amount_in_the_page_language(client):
+    InitiativeFactory(
+        slug="fund", kind="fund", amount=Decimal("100000000000"), currency="CNY"
+    )
+    assert "100 billion yuan" in client.get("/initiatives/fund/").content.decode()
+    assert "1000亿元" in client.get("/zh-hans/initiatives/fund/").content.decode()
+
+
+def test_home_page_shows_figures_chart_and_only_published_content(client):
+    sector = SectorFactory(name="Launch vehicles")
+    MemberFactory.create_batch(3, sectors=[sector])
+    MemberFactory(name="Hidden member", status="draft", sectors=[sector])
+    ArticleFactory(title="Big news", featured=True)
+    ArticleFactory(title="Hidden news", status="draft")
+    EventFactory(name="Next forum")
+    html = client.get("/").content.decode()
+    assert_valid_html(html)
+    assert re.search(
+        r'<dt>Member organizations</dt><dd><a href="/members/">3</a></dd>', html
+    )
+    assert '<svg viewBox="0 0' in html and 'role="img"' in html
+    assert "Launch vehicles: 3" in html
+    assert "Big news" in html and "Next forum" in html
+    assert "Hidden" not in html
+
+
+@pytest.mark.parametrize("count", [2, 30])
+def test_home_page_query_count_is_constant(client, assert_max_queries, count):
+    sectors = SectorFactory.create_batch(3)
+    for _ in range(count):
+        MemberFactory(sectors=sectors)
+        ArticleFactory()
+        ScenarioFactory()
+        EventFactory()
+    with assert_max_queries(10):
+        assert client.get("/").status_code == 200
+
+
+def test_search_groups_results_by_kind_and_highlights(client):
+    ArticleFactory(title="Energy grid news")
+    MemberFactory(name="Energy Sat Co")
+    ScenarioFactory(title="Energy inspection")
+    EventFactory(name="Energy forum")
+    ArticleFactory(title="Energy draft", status="draft")
+    response = client.get("/search/?q=energy")
+    html = response.content.decode()
+    assert_valid_html(html)
+    assert [group.key for group in response.context["search"].groups] == [
+        "news",
+        "members",
+        "scenarios",
+        "events",
+    ]
+    assert "<mark>Energy</mark> grid news" in html
+    assert "Energy draft" not in html
+
+
+def test_search_ranks_title_matches_first(client):
+    ArticleFactory(title="Unrelated", summary="mentions satellites once")
+    ArticleFactory(title="Satellites today", summary="other")
+    results = client.get("/search/?q=satellites").context["search"].groups[0].results
+    assert [article.title for article in results] == ["Satellites today", "Unrelated"]
+
+
+def test_search_finds_chinese_words(client):
+    ScenarioFactory(title_en="Grid inspection", title_zh_hans="能源巡检")
+    response = client.get("/search/?q=能源")
+    assert (
+        "<mark>能源</mark>" in response.content.decode()
+        or "Grid inspection" in response.content.decode()
+    )
+    assert response.context["search"].total == 1
+
+
+def test_search_escapes_what_it_highlights(client):
+    ArticleFactory(title="<b>Bold</b> claims")
+    html = client.get("/search/?q=bold").content.decode()
+    assert "&lt;b&gt;<mark>Bold</mark>&lt;/b&gt; claims" in html
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "text"),
+    [
+        ("", 200, "in English or Chinese"),
+        ("zzzzqqq", 200, "Nothing matches"),
+        ("a" * 300, 400, "too long"),
+        ("\x00\x01", 200, "in English or Chinese"),
+        ("%", 200, "Nothing matches"),
+    ],
+)
+def test_odd_searches_get_a_helpful_page(client, query, status, text):
+    response = client.get("/search/", {"q": query})
+    assert response.status_code == status
+    assert text in response.content.decode()
+
+
+@pytest.mark.parametrize("count", [2, 25])
+def test_search_query_count_is_constant(client, assert_max_queries, count):
+    for index in range(count):
+        ArticleFactory(title=f"Orbit {index}")
+        MemberFactory(name=f"Orbit member {index}")
+    with assert_max_queries(8):
+        client.get("/search/?q=orbit")
+
+
+def test_in_chinese_the_pages_use_chinese_content(client):
+    ScenarioFactory(slug="grid", title_en="Grid inspection", title_zh_hans="电网巡检")
+    with translation.override("zh-hans"):
+        html = client.get("/zh-hans/scenarios/grid/").content.decode()
+    assert "<h1>电网巡检</h1>" in html
