@@ -1,11 +1,20 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV, XLSX
 from modeltranslation.admin import TabbedTranslationAdmin
 
 from alliance.admin_mixins import PublishActionsMixin
 
-from .models import Member, MembershipApplication, Sector, Tier
+from .models import ApplicationStatus, Member, MembershipApplication, Sector, Tier
+from .resources import MemberResource
+from .services import application_approve, application_reject
 
 
 @admin.register(Tier)
@@ -25,7 +34,9 @@ class SectorAdmin(PublishActionsMixin, TabbedTranslationAdmin):
 
 
 @admin.register(Member)
-class MemberAdmin(PublishActionsMixin, TabbedTranslationAdmin):
+class MemberAdmin(PublishActionsMixin, ImportExportMixin, TabbedTranslationAdmin):
+    resource_classes = [MemberResource]
+    formats = [CSV, XLSX]
     list_display = [
         "logo_thumbnail",
         "name",
@@ -87,15 +98,134 @@ class MemberAdmin(PublishActionsMixin, TabbedTranslationAdmin):
         return ", ".join(sector.name for sector in obj.sectors.all())
 
 
+class RejectionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for rejection"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "Recorded with the application. Write it so it can be shared with the applicant."
+        ),
+    )
+
+
 @admin.register(MembershipApplication)
 class MembershipApplicationAdmin(admin.ModelAdmin):
+    """Review of applications: approve creates an unpublished member; reject records why."""
+
     list_display = [
         "organization_name",
         "country",
         "contact_email",
         "status",
         "created_at",
+        "reviewed_by",
     ]
-    list_filter = ["status", "country"]
+    list_filter = ["status", "country", "sectors"]
     search_fields = ["organization_name", "contact_name", "contact_email"]
     date_hierarchy = "created_at"
+    actions = ["approve_selected"]
+    readonly_fields = [
+        "organization_name", "short_name", "website", "country", "city", "sectors", "tier_requested",
+        "capability", "description", "contact_name", "contact_email", "contact_phone", "message",
+        "status", "rejection_reason", "reviewed_by", "reviewed_at", "member_link", "created_at",
+    ]  # fmt: skip
+    exclude = ["member"]
+    change_form_template = "admin/members/membershipapplication/change_form.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description=_("member created"))
+    def member_link(self, obj):
+        if not obj.member_id:
+            return "-"
+        url = reverse("admin:members_member_change", args=[obj.member_id])
+        return format_html('<a href="{}">{}</a>', url, obj.member)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/approve/",
+                self.admin_site.admin_view(self.approve_view),
+                name="members_membershipapplication_approve",
+            ),
+            path(
+                "<int:pk>/reject/",
+                self.admin_site.admin_view(self.reject_view),
+                name="members_membershipapplication_reject",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _review(self, request, pk):
+        application = get_object_or_404(MembershipApplication, pk=pk)
+        if not self.has_change_permission(request, application):
+            raise PermissionDenied
+        return application
+
+    def approve_view(self, request, pk):
+        application = self._review(request, pk)
+        if request.method != "POST":
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "application": application,
+                "title": _("Approve the application of %(name)s")
+                % {"name": application.organization_name},
+            }
+            return TemplateResponse(
+                request, "admin/members/membershipapplication/approve.html", context
+            )
+        try:
+            member = application_approve(
+                application=application, reviewed_by=request.user
+            )
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return redirect("admin:members_membershipapplication_change", pk)
+        self.message_user(
+            request,
+            _("Approved: an unpublished member was created. Check it and publish it."),
+        )
+        return redirect("admin:members_member_change", member.pk)
+
+    def reject_view(self, request, pk):
+        application = self._review(request, pk)
+        form = RejectionForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                application_reject(
+                    application=application,
+                    reviewed_by=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+            else:
+                self.message_user(request, _("The application was rejected."))
+            return redirect("admin:members_membershipapplication_change", pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "application": application,
+            "form": form,
+            "title": _("Reject the application of %(name)s")
+            % {"name": application.organization_name},
+        }
+        return TemplateResponse(
+            request, "admin/members/membershipapplication/reject.html", context
+        )
+
+    @admin.action(
+        description=_("Approve selected applications"), permissions=["change"]
+    )
+    def approve_selected(self, request, queryset):
+        approved = 0
+        for application in queryset.filter(status=ApplicationStatus.PENDING):
+            application_approve(application=application, reviewed_by=request.user)
+            approved += 1
+        self.message_user(
+            request,
+            _("%(count)d applications approved; their members wait unpublished.")
+            % {"count": approved},
+        )

@@ -6,6 +6,8 @@ from django_countries.fields import CountryField
 
 from alliance.publishing import Publishable, PublishableQuerySet
 
+from .images import RENDITION_SIZES, make_rendition, validate_logo
+
 
 class Tier(Publishable):
     """A membership tier (founding member, council member, member, observer)."""
@@ -69,9 +71,31 @@ class Member(Publishable):
         blank=True,
         width_field="logo_width",
         height_field="logo_height",
+        validators=[validate_logo],
+        help_text=_(
+            "PNG, JPEG, WebP or GIF, at most 2 MB. Small copies are made for the public pages."
+        ),
     )
     logo_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     logo_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # Renditions of the logo, made on save; public pages use these, never the upload.
+    logo_small = models.ImageField(
+        upload_to=member_logo_path,
+        blank=True,
+        editable=False,
+        width_field="logo_small_width",
+        height_field="logo_small_height",
+    )
+    logo_small_width = models.PositiveIntegerField(
+        null=True, blank=True, editable=False
+    )
+    logo_small_height = models.PositiveIntegerField(
+        null=True, blank=True, editable=False
+    )
+    logo_large = models.ImageField(
+        upload_to=member_logo_path, blank=True, editable=False
+    )
+    logo_rendered_from = models.CharField(max_length=255, blank=True, editable=False)
     logo_alt = models.CharField(
         _("logo text alternative"),
         max_length=200,
@@ -136,8 +160,40 @@ class Member(Publishable):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        if (self.logo.name or "") != self.logo_rendered_from:
+            self.render_logo()
+
     def get_absolute_url(self):
         return reverse("members:member-detail", kwargs={"slug": self.slug})
+
+    def render_logo(self):
+        """Make (or clear) the small and large renditions of the current logo."""
+        for field in (self.logo_small, self.logo_large):
+            if field:
+                field.delete(save=False)
+        if self.logo:
+            stem = self.logo.name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+            with self.logo.open("rb") as file:
+                self.logo_small.save(
+                    f"{stem}-{RENDITION_SIZES['small']}.webp",
+                    make_rendition(file, RENDITION_SIZES["small"]),
+                    save=False,
+                )
+                self.logo_large.save(
+                    f"{stem}-{RENDITION_SIZES['large']}.webp",
+                    make_rendition(file, RENDITION_SIZES["large"]),
+                    save=False,
+                )
+        self.logo_rendered_from = self.logo.name or ""
+        type(self).objects.filter(pk=self.pk).update(
+            logo_small=self.logo_small.name or "",
+            logo_small_width=self.logo_small_width,
+            logo_small_height=self.logo_small_height,
+            logo_large=self.logo_large.name or "",
+            logo_rendered_from=self.logo_rendered_from,
+        )
 
     @property
     def display_name(self):

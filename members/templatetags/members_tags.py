@@ -23,6 +23,6 @@ def member_json_ld(context, member):
         data["alternateName"] = member.short_name
     if member.website:
         data["sameAs"] = [member.website]
-    if member.logo:
-        data["logo"] = request.build_absolute_uri(member.logo.url)
+    if member.logo_large:
+        data["logo"] = request.build_absolute_uri(member.logo_large.url)
     return data

@@ -1,0 +1,48 @@
+"""The admin roles, as groups: who may change what."""
+
+ROLES = {
+    "Membership managers": {
+        "members": ["member", "sector", "tier", "membershipapplication"],
+    },
+    "Editors": {
+        "news": ["article", "tag"],
+        "alliance": [
+            "scenario",
+            "scenarioparticipation",
+            "field",
+            "event",
+            "initiative",
+            "page",
+        ],
+    },
+}
+ACTIONS = ["view", "add", "change", "delete"]
+
+
+def sync_roles(apps):
+    """Create the groups and give each exactly the permissions of its role."""
+    from django.contrib.auth.management import create_permissions
+
+    # Permissions are normally created after all migrations; make sure they exist now.
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+
+    group_model = apps.get_model("auth", "Group")
+    permission_model = apps.get_model("auth", "Permission")
+    for name, models_by_app in ROLES.items():
+        group, _created = group_model.objects.get_or_create(name=name)
+        codenames = [
+            (app_label, f"{action}_{model}")
+            for app_label, models in models_by_app.items()
+            for model in models
+            for action in ACTIONS
+        ]
+        permissions = [
+            permission_model.objects.get(
+                content_type__app_label=app_label, codename=codename
+            )
+            for app_label, codename in codenames
+        ]
+        group.permissions.set(permissions)
