@@ -23,6 +23,7 @@ from .models import Event, Scenario
 MIN_LENGTH = 1
 MAX_LENGTH = 100
 PER_KIND = 10
+TRIGRAM = 3
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -48,7 +49,7 @@ class Kind:
         for column in language_columns(self.summary):
             summary |= Q(**{f"{column}__icontains": query})
         body = Q()
-        if self.body:
+        if self.body and len(query) >= TRIGRAM:
             for column in language_columns(self.body):
                 body |= Q(**{f"{column}__icontains": query})
         rank = Case(
