@@ -1,5 +1,6 @@
 """Pagination shared by every API list."""
 
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
 
 
@@ -14,4 +15,16 @@ class StablePagination(CursorPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
-    ordering = ("-updated_at", "-pk")
+    # The primary key never changes: paging in its order visits every item
+    # exactly once, and items added meanwhile come at the end.
+    ordering = "id"
+
+    def get_page_size(self, request):
+        value = request.query_params.get(self.page_size_query_param)
+        if value is not None and (
+            not value.isdigit() or not 1 <= int(value) <= self.max_page_size
+        ):
+            raise ValidationError(
+                {"page_size": [f"Use a whole number from 1 to {self.max_page_size}."]}
+            )
+        return super().get_page_size(request)

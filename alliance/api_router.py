@@ -1,8 +1,33 @@
-"""The one router of the partner API, mounted at /api/v1/.
+"""The one router of the partner API, mounted at /api/v1/ (URL namespace "api").
 
 Each app contributes read-only viewsets from its own `api.py`.
 """
 
 from rest_framework.routers import DefaultRouter
 
-router = DefaultRouter()
+from members.api import MemberViewSet, SectorViewSet
+from news.api import ArticleViewSet, TagViewSet
+
+from .api import (
+    EventViewSet,
+    FieldViewSet,
+    InitiativeViewSet,
+    ScenarioViewSet,
+    TombstoneViewSet,
+)
+
+
+class Router(DefaultRouter):
+    include_format_suffixes = False
+
+
+router = Router(trailing_slash="/")
+router.register("members", MemberViewSet, basename="member")
+router.register("sectors", SectorViewSet, basename="sector")
+router.register("news", ArticleViewSet, basename="article")
+router.register("tags", TagViewSet, basename="tag")
+router.register("scenarios", ScenarioViewSet, basename="scenario")
+router.register("fields", FieldViewSet, basename="field")
+router.register("events", EventViewSet, basename="event")
+router.register("initiatives", InitiativeViewSet, basename="initiative")
+router.register("tombstones", TombstoneViewSet, basename="tombstone")

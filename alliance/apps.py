@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class AllianceConfig(AppConfig):
     name = "alliance"
     verbose_name = _("Alliance")
+
+    def ready(self):
+        from . import api_schema, tombstones  # noqa: F401 - api_schema registers itself
+
+        tombstones.connect()

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
+from rest_framework_api_key.models import AbstractAPIKey
 
 from .publishing import Publishable, PublishableQuerySet
 
@@ -340,3 +341,60 @@ class Page(Publishable):
 
     def get_absolute_url(self):
         return reverse("alliance:page-detail", kwargs={"slug": self.slug})
+
+
+class TombstoneReason(models.TextChoices):
+    UNPUBLISHED = "unpublished", _("Unpublished")
+    DELETED = "deleted", _("Deleted")
+
+
+class Tombstone(models.Model):
+    """A record that a published object left the public site, for partners' mirrors.
+
+    Written when a published object is unpublished, deleted or renamed (its
+    old slug); removed when the object is published again under that slug.
+    """
+
+    resource = models.CharField(_("resource"), max_length=30)
+    slug = models.SlugField(_("slug"), max_length=120)
+    reason = models.CharField(
+        _("reason"), max_length=12, choices=TombstoneReason.choices
+    )
+    removed_at = models.DateTimeField(
+        _("removed at"), default=timezone.now, db_index=True
+    )
+
+    class Meta:
+        ordering = ["removed_at", "pk"]
+        verbose_name = _("tombstone")
+        verbose_name_plural = _("tombstones")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resource", "slug"], name="tombstone_once_per_slug"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["resource", "removed_at"], name="tombstone_resource_removed"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.resource}/{self.slug} ({self.get_reason_display()})"
+
+
+class PartnerKey(AbstractAPIKey):
+    """An API key issued to a partner. Only a hash of the key is stored."""
+
+    partner = models.CharField(_("partner"), max_length=150)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    last_used_at = models.DateTimeField(
+        _("last used"), null=True, blank=True, editable=False
+    )
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = _("partner API key")
+        verbose_name_plural = _("partner API keys")
+
+    def __str__(self):
+        return f"{self.partner} ({self.prefix})"

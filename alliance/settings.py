@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "corsheaders",
     "rest_framework",
+    "rest_framework_api_key",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -73,6 +74,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # ETag from the content and 304 answers to conditional requests.
+    "django.middleware.http.ConditionalGetMiddleware",
 ]
 
 ROOT_URLCONF = "alliance.urls"
@@ -247,11 +250,14 @@ MEMBERSHIP_NOTIFY_EMAILS = env.list("MEMBERSHIP_NOTIFY_EMAILS", default=[CONTACT
 # --- API --------------------------------------------------------------------
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "alliance.api_backends.PartnerKeyAuthentication"
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": [
+        "alliance.api_backends.UpdatedSinceFilter",
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
@@ -259,8 +265,16 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "alliance.api_pagination.StablePagination",
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"anon": env.str("API_ANON_RATE", default="120/min")},
+    "DEFAULT_THROTTLE_CLASSES": [
+        "alliance.api_backends.AnonymousThrottle",
+        "alliance.api_backends.PartnerThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_ANON_RATE", default="120/min"),
+        "partner": env.str("API_PARTNER_RATE", default="1200/min"),
+    },
+    "EXCEPTION_HANDLER": "alliance.api_common.exception_handler",
+    "NON_FIELD_ERRORS_KEY": "detail",
     "DATETIME_FORMAT": "iso-8601",
     "UNAUTHENTICATED_USER": None,
 }

@@ -8,14 +8,14 @@ from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
     SpectacularSwaggerView,
 )
 
-from . import health, views
+from . import api_common, health, views
 from .api_router import router
 from .sitemaps import SITEMAPS
 
@@ -36,7 +36,7 @@ urlpatterns = [
         name="sitemap-section",
     ),
     path("admin/", admin.site.urls),
-    path("api/v1/", include(router.urls)),
+    path("api/v1/", include((router.urls, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "api/docs/",
@@ -48,6 +48,8 @@ urlpatterns = [
         SpectacularRedocView.as_view(url_name="api-schema"),
         name="api-redoc",
     ),
+    # Anything else under /api/ answers in JSON, not with the HTML 404 page.
+    re_path(r"^api/", api_common.api_not_found),
 ]
 
 urlpatterns += i18n_patterns(

@@ -1,0 +1,65 @@
+import django_filters
+from django.db.models import Prefetch
+from django.db.models.functions import Greatest
+
+from alliance.api_common import PublicViewSet, public_viewset
+from alliance.models import Scenario
+from members.models import Member
+
+from .models import Article, Tag
+from .serializers import ArticleSerializer, TagSerializer
+
+
+class ArticleFilter(django_filters.FilterSet):
+    tag = django_filters.ModelChoiceFilter(
+        field_name="tags",
+        to_field_name="slug",
+        queryset=Tag.objects.published(),
+        help_text="A tag's slug.",
+    )
+    member = django_filters.ModelChoiceFilter(
+        field_name="members",
+        to_field_name="slug",
+        queryset=Member.objects.published(),
+        help_text="A member's slug.",
+    )
+    featured = django_filters.BooleanFilter(
+        help_text="true for featured articles only."
+    )
+
+    class Meta:
+        model = Article
+        fields = ["tag", "member", "featured"]
+
+
+@public_viewset
+class ArticleViewSet(PublicViewSet):
+    """Published news articles (scheduled ones appear at their publish time)."""
+
+    serializer_class = ArticleSerializer
+    filterset_class = ArticleFilter
+    changed_field = "changed_at"
+    search_fields = ["title_en", "title_zh_hans", "summary_en", "summary_zh_hans"]
+    ordering_fields = ["id", "published_at"]
+
+    def get_queryset(self):
+        # A new query each time: published() compares with the current time.
+        return (
+            Article.objects.published()
+            .annotate(changed_at=Greatest("updated_at", "published_at"))
+            .select_related("event")
+            .prefetch_related(
+                Prefetch("tags", queryset=Tag.objects.published()),
+                Prefetch("members", queryset=Member.objects.published()),
+                Prefetch("scenarios", queryset=Scenario.objects.published()),
+            )
+        )
+
+
+@public_viewset
+class TagViewSet(PublicViewSet):
+    """Published tags of the news."""
+
+    queryset = Tag.objects.published()
+    serializer_class = TagSerializer
+    search_fields = ["name_en", "name_zh_hans"]

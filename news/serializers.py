@@ -1,0 +1,108 @@
+from django.urls import reverse
+from rest_framework import serializers
+
+from alliance.api_common import (
+    ImageSerializer,
+    PublicSerializer,
+    SummarySerializer,
+    TitledSummarySerializer,
+    UTCDateTimeField,
+    image_data,
+    summary,
+)
+
+from .models import Article, Tag
+
+
+class TagSerializer(PublicSerializer):
+    api_detail_name = "tag-detail"
+
+    class Meta:
+        model = Tag
+        fields = ["slug", "url", "html_url", "updated_at", "name", "translations"]
+        translated = ["name"]
+
+    def get_html_url(self, obj) -> str:
+        return self.context["request"].build_absolute_uri(
+            f"{reverse('news:article-list')}?tag={obj.slug}"
+        )
+
+
+class SourceSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    url = serializers.URLField(allow_blank=True)
+    published_on = serializers.DateField(allow_null=True)
+
+
+class ArticleSerializer(PublicSerializer):
+    """A published article. `updated_at` is the later of its last edit and its publish time,
+    so a scheduled article shows up in `updated_since` syncs when it goes live."""
+
+    api_detail_name = "article-detail"
+    updated_at = UTCDateTimeField(
+        source="changed_at",
+        help_text="Last change or publication, whichever is later (UTC).",
+    )
+    published_at = UTCDateTimeField()
+    body_html = serializers.SerializerMethodField(
+        help_text="The body as sanitized HTML."
+    )
+    cover_image = serializers.SerializerMethodField()
+    source = serializers.SerializerMethodField()
+    tags = serializers.SerializerMethodField()
+    members = serializers.SerializerMethodField()
+    scenarios = serializers.SerializerMethodField()
+    event = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Article
+        fields = [
+            "slug", "url", "html_url", "updated_at", "published_at", "title", "summary", "body",
+            "body_html", "byline", "featured", "cover_image", "source", "tags", "members",
+            "scenarios", "event", "translations",
+        ]  # fmt: skip
+        translated = ["title", "summary", "body", "byline", "cover_alt", "source_name"]
+
+    def get_body_html(self, obj) -> str:
+        from alliance.markdown import render_markdown
+
+        return render_markdown(obj.body)
+
+    def get_cover_image(self, obj) -> ImageSerializer(allow_null=True):
+        data = image_data(
+            self.context["request"], obj.cover_image, obj.cover_width, obj.cover_height
+        )
+        return {**data, "alt": obj.cover_alt} if data else None
+
+    def get_source(self, obj) -> SourceSerializer(allow_null=True):
+        if not obj.source_name:
+            return None
+        return {
+            "name": obj.source_name,
+            "url": obj.source_url,
+            "published_on": obj.source_published_on,
+        }
+
+    def get_tags(self, obj) -> SummarySerializer(many=True):
+        return [
+            summary(tag, self.context["request"], "tag-detail")
+            for tag in obj.tags.all()
+        ]
+
+    def get_members(self, obj) -> SummarySerializer(many=True):
+        return [
+            summary(member, self.context["request"], "member-detail")
+            for member in obj.members.all()
+        ]
+
+    def get_scenarios(self, obj) -> TitledSummarySerializer(many=True):
+        return [
+            summary(s, self.context["request"], "scenario-detail", "title")
+            for s in obj.scenarios.all()
+        ]
+
+    def get_event(self, obj) -> SummarySerializer(allow_null=True):
+        event = obj.event
+        if event is None or not event.is_published:
+            return None
+        return summary(event, self.context["request"], "event-detail")

@@ -1,0 +1,383 @@
+"""The partner API's contract, resource by resource."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from alliance.models import PartnerKey, Tombstone
+from tests.factories import (
+    ArticleFactory,
+    EventFactory,
+    FieldFactory,
+    InitiativeFactory,
+    MemberFactory,
+    ScenarioFactory,
+    ScenarioParticipationFactory,
+    SectorFactory,
+    TagFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+RESOURCES = {
+    "members": MemberFactory,
+    "sectors": SectorFactory,
+    "news": ArticleFactory,
+    "tags": TagFactory,
+    "scenarios": ScenarioFactory,
+    "fields": FieldFactory,
+    "events": EventFactory,
+    "initiatives": InitiativeFactory,
+}
+
+
+@pytest.mark.parametrize(("resource", "factory"), RESOURCES.items())
+def test_every_resource_has_the_common_item_shape(client, resource, factory):
+    item = factory(slug=f"one-{resource}")
+    factory(slug=f"hidden-{resource}", status="draft")
+    body = client.get(f"/api/v1/{resource}/").json()
+    assert [result["slug"] for result in body["results"]] == [item.slug]
+    result = body["results"][0]
+    assert result["url"] == f"http://testserver/api/v1/{resource}/{item.slug}/"
+    assert result["html_url"].startswith("http://testserver/")
+    assert result["updated_at"].endswith("Z")
+    assert set(result["translations"]) == {"en", "zh-hans"}
+    detail = client.get(result["url"])
+    assert detail.status_code == 200 and detail.json()["slug"] == item.slug
+    assert client.get(f"/api/v1/{resource}/hidden-{resource}/").status_code == 404
+
+
+@pytest.mark.parametrize(("resource", "factory"), RESOURCES.items())
+def test_lists_run_a_constant_number_of_queries(
+    client, assert_max_queries, resource, factory
+):
+    factory.create_batch(3)
+    with assert_max_queries(8) as small:
+        client.get(f"/api/v1/{resource}/?page_size=100")
+    factory.create_batch(40)
+    with assert_max_queries(len(small.captured_queries)):
+        client.get(f"/api/v1/{resource}/?page_size=100")
+
+
+def test_member_items_never_carry_private_fields(client):
+    MemberFactory(slug="m")
+    for body in (
+        client.get("/api/v1/members/").content,
+        client.get("/api/v1/members/m/").content,
+    ):
+        text = body.decode()
+        for marker in (
+            "PRIVATE-NOTE",
+            "private-",
+            "Private Person",
+            "contact",
+            "internal_notes",
+        ):
+            assert marker not in text
+
+
+def test_nested_summaries_show_only_published_relations(client):
+    member = MemberFactory(slug="m", name="Shown member")
+    hidden = MemberFactory(slug="h", name="Hidden member", status="draft")
+    tag = TagFactory(slug="t")
+    event = EventFactory(slug="e", status="draft")
+    ArticleFactory(slug="a", members=[member, hidden], tags=[tag], event=event)
+    item = client.get("/api/v1/news/a/").json()
+    assert [m["slug"] for m in item["members"]] == ["m"]
+    assert item["members"][0]["url"] == "http://testserver/api/v1/members/m/"
+    assert item["tags"][0]["slug"] == "t"
+    assert item["event"] is None
+
+
+def test_scenarios_carry_members_with_roles(client):
+    scenario = ScenarioFactory(slug="s")
+    ScenarioParticipationFactory(
+        scenario=scenario, member=MemberFactory(slug="lead"), role="lead"
+    )
+    item = client.get("/api/v1/scenarios/s/").json()
+    assert item["participants"] == [
+        {
+            "member": {
+                "slug": "lead",
+                "name": item["participants"][0]["member"]["name"],
+                "url": "http://testserver/api/v1/members/lead/",
+            },
+            "role": "lead",
+        }
+    ]
+
+
+def test_language_is_chosen_by_parameter_or_header(client):
+    ArticleFactory(slug="a", title_en="Launch", title_zh_hans="发射")
+    assert client.get("/api/v1/news/a/").json()["title"] == "Launch"
+    assert client.get("/api/v1/news/a/?lang=zh-hans").json()["title"] == "发射"
+    by_header = client.get(
+        "/api/v1/news/a/", headers={"Accept-Language": "zh-CN,zh;q=0.9"}
+    )
+    assert by_header.json()["title"] == "发射"
+    assert by_header["Content-Language"] == "zh-hans"
+    item = client.get("/api/v1/news/a/?lang=zh-hans").json()
+    assert item["html_url"] == "http://testserver/zh-hans/news/a/"
+    assert item["translations"]["en"]["title"] == "Launch"
+    bad = client.get("/api/v1/news/?lang=fr")
+    assert bad.status_code == 400 and "lang" in bad.json()["errors"]
+
+
+def test_money_is_given_as_a_string_with_its_display_form(client):
+    InitiativeFactory(slug="fund", amount="100000000000", currency="CNY")
+    money = client.get("/api/v1/initiatives/fund/?lang=zh-hans").json()["money"]
+    assert money == {
+        "amount": "100000000000.00",
+        "currency": "CNY",
+        "display": "1000亿元",
+    }
+
+
+@pytest.mark.parametrize(
+    ("path", "parameter"),
+    [
+        ("/api/v1/news/?updated_since=yesterday", "updated_since"),
+        ("/api/v1/news/?colour=blue", "colour"),
+        ("/api/v1/members/?page_size=101", "page_size"),
+        ("/api/v1/members/?page_size=0", "page_size"),
+        ("/api/v1/members/?sector=nope", "sector"),
+        ("/api/v1/scenarios/?stage=someday", "stage"),
+        ("/api/v1/events/?starts_after=tomorrow", "starts_after"),
+        ("/api/v1/tombstones/?since=last-week", "since"),
+        ("/api/v1/news/a/?page_size=3", "page_size"),
+    ],
+)
+def test_bad_parameters_get_a_json_400_naming_the_parameter(client, path, parameter):
+    ArticleFactory(slug="a")
+    response = client.get(path)
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert body["status"] == 400 and parameter in body["errors"]
+
+
+def test_unknown_addresses_and_methods_answer_in_json(client):
+    response = client.get("/api/v1/nothing-here/")
+    assert response.status_code == 404 and response.json()["status"] == 404
+    response = client.post("/api/v1/news/", {}, content_type="application/json")
+    assert response.status_code == 405 and "not allowed" in response.json()["detail"]
+
+
+def test_updated_since_returns_changes_at_or_after_the_moment(client):
+    old = ArticleFactory(slug="old")
+    from news.models import Article
+
+    Article.objects.filter(pk=old.pk).update(
+        updated_at=timezone.now() - datetime.timedelta(days=10),
+        published_at=timezone.now() - datetime.timedelta(days=10),
+    )
+    ArticleFactory(slug="new")
+    since = (timezone.now() - datetime.timedelta(days=1)).isoformat()
+    slugs = [
+        item["slug"]
+        for item in client.get("/api/v1/news/", {"updated_since": since}).json()[
+            "results"
+        ]
+    ]
+    assert slugs == ["new"]
+
+
+def test_a_scheduled_article_counts_as_changed_when_it_goes_live(client):
+    from news.models import Article
+
+    article = ArticleFactory(
+        slug="later", published_at=timezone.now() + datetime.timedelta(hours=1)
+    )
+    assert client.get("/api/v1/news/").json()["results"] == []
+    # Its time comes: published_at is now later than its last edit.
+    Article.objects.filter(pk=article.pk).update(
+        published_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    since = (timezone.now() - datetime.timedelta(minutes=5)).isoformat()
+    items = client.get("/api/v1/news/", {"updated_since": since}).json()["results"]
+    assert [item["slug"] for item in items] == ["later"]
+
+
+def test_paging_neither_skips_nor_repeats_while_items_change(client):
+    members = [MemberFactory(slug=f"m{index:02}") for index in range(25)]
+    seen = []
+    response = client.get("/api/v1/members/?page_size=10").json()
+    seen += [item["slug"] for item in response["results"]]
+    # Meanwhile: an early item is edited, one is added, one not yet seen is deleted.
+    members[0].name_en = "Edited"
+    members[0].save()
+    MemberFactory(slug="z-new")
+    members[20].delete()
+    while response["next"]:
+        response = client.get(response["next"]).json()
+        seen += [item["slug"] for item in response["results"]]
+    assert len(seen) == len(set(seen))
+    expected = {f"m{index:02}" for index in range(25)} - {"m20"} | {"z-new"}
+    assert set(seen) == expected
+
+
+def test_deep_pages_use_the_cursor_not_an_offset(client):
+    MemberFactory.create_batch(30)
+    response = client.get("/api/v1/members/?page_size=5").json()
+    for _ in range(4):
+        response = client.get(response["next"]).json()
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get(response["next"])
+    main = [
+        q["sql"]
+        for q in queries.captured_queries
+        if 'FROM "members_member"' in q["sql"]
+    ][0]
+    assert "OFFSET" not in main.upper() or "OFFSET 0" in main.upper()
+    assert '"members_member"."id" >' in main
+
+
+def test_conditional_get_answers_304(client):
+    ArticleFactory(slug="a")
+    first = client.get("/api/v1/news/a/")
+    assert first["ETag"] and first["Last-Modified"]
+    assert first["Cache-Control"] == "public, max-age=60"
+    assert (
+        client.get(
+            "/api/v1/news/a/", headers={"If-None-Match": first["ETag"]}
+        ).status_code
+        == 304
+    )
+    assert (
+        client.get(
+            "/api/v1/news/a/", headers={"If-Modified-Since": first["Last-Modified"]}
+        ).status_code
+        == 304
+    )
+    listing = client.get("/api/v1/news/")
+    assert (
+        client.get(
+            "/api/v1/news/", headers={"If-None-Match": listing["ETag"]}
+        ).status_code
+        == 304
+    )
+
+
+def test_cors_is_open_for_reading_the_api_only(client):
+    ArticleFactory(slug="a")
+    api = client.get("/api/v1/news/", headers={"Origin": "https://partner.example"})
+    assert api["Access-Control-Allow-Origin"] == "*"
+    page = client.get("/news/", headers={"Origin": "https://partner.example"})
+    assert "Access-Control-Allow-Origin" not in page
+
+
+def test_tombstones_record_unpublishing_deletion_and_renaming(client):
+    member = MemberFactory(slug="leaving")
+    tag = TagFactory(slug="gone")
+    article = ArticleFactory(slug="old-slug")
+    never_public = ArticleFactory(slug="draft-only", status="draft")
+    start = timezone.now()
+    member.status = "draft"
+    member.save()
+    tag.delete()
+    article.slug = "new-slug"
+    article.save()
+    never_public.delete()
+    items = client.get("/api/v1/tombstones/", {"since": start.isoformat()}).json()[
+        "results"
+    ]
+    found = {(item["resource"], item["slug"], item["reason"]) for item in items}
+    assert found == {
+        ("members", "leaving", "unpublished"),
+        ("tags", "gone", "deleted"),
+        ("news", "old-slug", "deleted"),
+    }
+    only_members = client.get("/api/v1/tombstones/", {"resource": "members"}).json()[
+        "results"
+    ]
+    assert [item["slug"] for item in only_members] == ["leaving"]
+
+
+def test_republishing_removes_the_tombstone(client):
+    member = MemberFactory(slug="back")
+    member.status = "draft"
+    member.save()
+    assert Tombstone.objects.filter(slug="back").exists()
+    member.status = "published"
+    member.save()
+    assert not Tombstone.objects.filter(slug="back").exists()
+
+
+def test_bulk_unpublish_leaves_tombstones(client):
+    from members.models import Member
+
+    MemberFactory.create_batch(3)
+    MemberFactory(status="draft", slug="was-draft")
+    Member.objects.all().unpublish()
+    assert Tombstone.objects.filter(resource="members").count() == 3
+    assert not Tombstone.objects.filter(slug="was-draft").exists()
+
+
+def create_key(**extra):
+    key_object, key = PartnerKey.objects.create_key(
+        name="Partner portal", partner="Partner", **extra
+    )
+    return key_object, key
+
+
+def test_a_partner_key_is_stored_hashed_and_its_use_recorded(client):
+    key_object, key = create_key()
+    assert key not in key_object.hashed_key
+    response = client.get("/api/v1/news/", headers={"X-Api-Key": key})
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "private, max-age=60"
+    key_object.refresh_from_db()
+    assert key_object.last_used_at is not None
+    assert (
+        client.get(
+            "/api/v1/news/", headers={"Authorization": f"Api-Key {key}"}
+        ).status_code
+        == 200
+    )
+
+
+def test_a_revoked_or_wrong_key_is_refused(client):
+    key_object, key = create_key(revoked=True)
+    response = client.get("/api/v1/news/", headers={"X-Api-Key": key})
+    assert response.status_code == 401 and "revoked" in response.json()["detail"]
+    assert (
+        client.get("/api/v1/news/", headers={"X-Api-Key": "nope.nope"}).status_code
+        == 401
+    )
+
+
+def test_anonymous_clients_are_throttled_and_told_when_to_retry(client, settings):
+    from rest_framework.settings import api_settings
+
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "anon": "3/min"}
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": rates,
+    }
+    api_settings.reload()
+    try:
+        from alliance.api_backends import AnonymousThrottle, PartnerThrottle
+
+        AnonymousThrottle.THROTTLE_RATES = PartnerThrottle.THROTTLE_RATES = rates
+        for _ in range(3):
+            assert client.get("/api/v1/tags/").status_code == 200
+        response = client.get("/api/v1/tags/")
+        assert response.status_code == 429
+        assert int(response["Retry-After"]) > 0
+        assert "throttled" in response.json()["detail"].lower()
+        # A partner key has its own, higher allowance.
+        _key_object, key = create_key()
+        assert (
+            client.get("/api/v1/tags/", headers={"X-Api-Key": key}).status_code == 200
+        )
+    finally:
+        api_settings.reload()
+        from rest_framework.throttling import SimpleRateThrottle
+
+        AnonymousThrottle.THROTTLE_RATES = PartnerThrottle.THROTTLE_RATES = (
+            SimpleRateThrottle.THROTTLE_RATES
+        )
