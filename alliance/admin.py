@@ -1,9 +1,19 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TabbedTranslationAdmin
+from rest_framework_api_key.admin import APIKeyModelAdmin
 
 from .admin_mixins import PublishActionsMixin
-from .models import Event, Field, Initiative, Page, Scenario, ScenarioParticipation
+from .models import (
+    Event,
+    Field,
+    Initiative,
+    Page,
+    PartnerKey,
+    Scenario,
+    ScenarioParticipation,
+    Tombstone,
+)
 
 
 @admin.register(Field)
@@ -75,3 +85,27 @@ class PageAdmin(PublishActionsMixin, TabbedTranslationAdmin):
 
 admin.site.site_header = _("Alliance administration")
 admin.site.site_title = _("Alliance administration")
+
+
+@admin.register(PartnerKey)
+class PartnerKeyAdmin(APIKeyModelAdmin):
+    """Issue and revoke partners' API keys. The key is shown once, on creation."""
+
+    list_display = [*APIKeyModelAdmin.list_display, "partner", "last_used_at"]
+    search_fields = [*APIKeyModelAdmin.search_fields, "partner"]
+    readonly_fields = [*APIKeyModelAdmin.readonly_fields, "last_used_at"]
+
+
+@admin.register(Tombstone)
+class TombstoneAdmin(admin.ModelAdmin):
+    """What partners' mirrors are told to drop. Written by the site itself."""
+
+    list_display = ["resource", "slug", "reason", "removed_at"]
+    list_filter = ["resource", "reason"]
+    search_fields = ["slug"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

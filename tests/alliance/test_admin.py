@@ -27,8 +27,10 @@ def test_every_admin_list_and_form_opens(admin_client):
             changelist
         )
         add = reverse(f"admin:{opts.app_label}_{opts.model_name}_add")
-        # Applications arrive through the public form only.
-        expected = 403 if opts.model_name == "membershipapplication" else 200
+        # Applications arrive through the public form only; tombstones are written by the site.
+        expected = (
+            403 if opts.model_name in {"membershipapplication", "tombstone"} else 200
+        )
         assert admin_client.get(add).status_code == expected, add
 
 
@@ -82,3 +84,17 @@ def test_autocomplete_finds_members_for_editors_forms(admin_client):
     )
     assert response.status_code == 200
     assert [item["text"] for item in response.json()["results"]] == ["Findable Orbit"]
+
+
+def test_an_administrator_issues_a_partner_key_shown_once(admin_client):
+    from alliance.models import PartnerKey
+
+    response = admin_client.post(
+        "/admin/alliance/partnerkey/add/",
+        {"name": "Portal sync", "partner": "City portal"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    key = PartnerKey.objects.get(partner="City portal")
+    message = [str(m) for m in response.context["messages"]][0]
+    assert key.prefix in message and key.hashed_key not in message

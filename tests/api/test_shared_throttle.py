@@ -1,0 +1,52 @@
+"""Throttle counters live in the shared cache: every worker process counts together."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+import redis
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def redis_available():
+    try:
+        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping()
+    except redis.exceptions.ConnectionError:
+        return False
+
+
+pytestmark = pytest.mark.skipif(
+    not redis_available() and not os.environ.get("CI"),
+    reason=f"no Redis at {REDIS_URL}",
+)
+
+# Each "worker" is a separate Python process with its own cache client.
+WORKER = """
+import django, os, sys
+os.environ["REDIS_URL"] = sys.argv[1]
+os.environ["API_ANON_RATE"] = "3/min"
+os.environ["DJANGO_SETTINGS_MODULE"] = "alliance.settings"
+django.setup()
+from django.test import Client
+from django.test.utils import setup_test_environment
+setup_test_environment()
+print(Client().get("/api/v1/", REMOTE_ADDR="203.0.113.9").status_code)
+"""
+
+
+def test_separate_processes_share_one_anonymous_allowance():
+    connection = redis.Redis.from_url(REDIS_URL)
+    connection.flushdb()
+    statuses = []
+    for _ in range(4):
+        result = subprocess.run(
+            [sys.executable, "-c", WORKER, REDIS_URL],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        statuses.append(int(result.stdout.strip().splitlines()[-1]))
+    connection.flushdb()
+    assert statuses == [200, 200, 200, 429]
