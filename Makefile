@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Only the site's own code carries reader-facing strings.
+MESSAGES_IGNORE := --ignore=.venv --ignore=node_modules --ignore=tests --ignore=examples --ignore=bench --ignore=staticfiles
 
 .PHONY: install run test lint fmt lock messages bench clean
 
@@ -38,7 +40,7 @@ lock: ## Re-resolve requirements.lock from pyproject.toml
 	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements.lock
 
 messages: ## Refresh the translation catalogues after changing strings
-	$(MANAGE) makemessages -l zh_Hans --ignore=.venv --ignore=node_modules --no-obsolete
+	$(MANAGE) makemessages -l zh_Hans $(MESSAGES_IGNORE) --no-obsolete
 	$(MANAGE) compilemessages --ignore=.venv
 
 clean:

@@ -100,3 +100,17 @@ def format_violations(violations: list[dict]) -> str:
         f"{v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes']][:3]}"
         for v in violations
     )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_translations():
+    """Compile the catalogues when a .mo is missing or older than its .po, so `pytest` alone works."""
+    from pathlib import Path
+
+    from django.core.management import call_command
+
+    locale = Path(__file__).resolve().parents[1] / "locale"
+    for po in locale.glob("*/LC_MESSAGES/*.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            call_command("compilemessages", locale=[po.parts[-3]], verbosity=0)

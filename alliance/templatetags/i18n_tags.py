@@ -1,0 +1,70 @@
+"""Bilingual helpers for templates: which language a text is in, fallback notices, share cards."""
+
+import segno
+from django import template
+from django.conf import settings
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, get_language_info
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+def _column(code):
+    return code.replace("-", "_")
+
+
+@register.simple_tag
+def content_language(obj, field):
+    """The language the shown value of a translated field is actually in.
+
+    When the current language's text is empty, the fallback language's text is
+    shown instead; pages mark it with its own `lang` so that screen readers and
+    browsers handle it properly.
+    """
+    current = get_language() or settings.LANGUAGE_CODE
+    if getattr(obj, f"{field}_{_column(current)}", None):
+        return current
+    for code, _name in settings.LANGUAGES:
+        if getattr(obj, f"{field}_{code.replace('-', '_')}", None):
+            return code
+    return current
+
+
+@register.simple_tag
+def translation_notice(obj, *fields):
+    """A note when some of these fields are shown in another language than the page's."""
+    current = get_language() or settings.LANGUAGE_CODE
+    shown = {content_language(obj, field) for field in fields} - {current}
+    if not shown:
+        return ""
+    fallback = shown.pop()
+    return format_html(
+        '<p class="notice notice--language" role="note">{}</p>',
+        _(
+            "This text is not available in %(language)s yet; it is shown in %(fallback)s."
+        )
+        % {
+            "language": get_language_info(current)["name_translated"],
+            "fallback": get_language_info(fallback)["name_translated"],
+        },
+    )
+
+
+@register.inclusion_tag("includes/share_card.html", takes_context=True)
+def share_card(context, title, summary=""):
+    """A card with the page's address as a QR code drawn on the server, for sharing by phone."""
+    request = context["request"]
+    url = request.build_absolute_uri(request.path)
+    qr = segno.make(url, error="m")
+    svg = qr.svg_inline(
+        scale=3,
+        border=2,
+        dark="#072646",
+        svgclass="share-card__qr",
+        lineclass="share-card__qr-line",
+    )
+    label = _("QR code of this page's address")
+    svg = svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
+    return {"url": url, "title": title, "summary": summary, "qr_svg": mark_safe(svg)}
