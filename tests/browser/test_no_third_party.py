@@ -26,6 +26,13 @@ START = [
 MAX_PAGES = 40
 
 
+def is_page(path):
+    """Pages to visit: not downloads (calendar, CSV, feeds, schema), the admin or files."""
+    if path.startswith(("/admin", "/media", "/static", "/api/")):
+        return False
+    return not path.endswith((".ics", ".csv", ".xml")) and "/feed" not in path
+
+
 def test_no_page_requests_anything_from_another_host(live_server, page):
     from django.core.files.base import ContentFile
 
