@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TabbedTranslationAdmin
 from rest_framework_api_key.admin import APIKeyModelAdmin
 
@@ -81,10 +80,6 @@ class PageAdmin(PublishActionsMixin, TabbedTranslationAdmin):
     list_filter = ["status", "show_in_footer"]
     search_fields = ["title_en", "title_zh_hans", "slug"]
     prepopulated_fields = {"slug": ["title_en"]}
-
-
-admin.site.site_header = _("Alliance administration")
-admin.site.site_title = _("Alliance administration")
 
 
 @admin.register(PartnerKey)

@@ -1,5 +1,6 @@
 import csv
 
+from csp.decorators import csp_update
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import BadRequest
@@ -208,6 +209,7 @@ def export_csv(request):
 
 @require_GET
 @xframe_options_exempt
+@csp_update({"frame-ancestors": ["*"]})
 def embed(request):
     """A logo wall for members' and partners' sites; the only page that may be framed."""
     members = (

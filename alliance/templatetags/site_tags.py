@@ -115,8 +115,10 @@ def json_ld(context, data):
     text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(
         JSON_SCRIPT_ESCAPES
     )
+    # Reading the lazy nonce makes the CSP header include it.
     nonce = getattr(context.get("request"), "csp_nonce", None)
-    if nonce:
+    if nonce is not None:
+        nonce = str(nonce)
         return format_html(
             '<script type="application/ld+json" nonce="{}">{}</script>',
             nonce,
