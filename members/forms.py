@@ -66,7 +66,7 @@ class MembershipApplicationForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        for name, value in cleaned.items():
+        for name, value in list(cleaned.items()):
             if isinstance(value, str) and any(
                 ord(c) < 32 and c not in "\r\n\t" for c in value
             ):

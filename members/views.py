@@ -240,6 +240,9 @@ def join(request):
             attempts = cache.incr(key)
         except ValueError:
             attempts = 1
+        if attempts is None:
+            # The cache is unreachable: accept rather than lock everyone out.
+            attempts = 0
         if attempts > JOIN_RATE_LIMIT:
             response = render(request, "members/join_rate_limited.html", status=429)
             response["Retry-After"] = str(JOIN_RATE_WINDOW)
