@@ -8,7 +8,7 @@ PORT ?= 8000
 # Only the site's own code carries reader-facing strings.
 MESSAGES_IGNORE := --ignore=.venv --ignore=node_modules --ignore=tests --ignore=examples --ignore=bench --ignore=staticfiles
 
-.PHONY: install run test lint fmt lock messages bench clean
+.PHONY: install run test lint fmt lock messages bench clean backup restore outdated soak
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,3 +45,16 @@ messages: ## Refresh the translation catalogues after changing strings
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+
+backup: ## Back up the database and media into backups/<timestamp>/
+	$(MANAGE) backup
+
+restore: ## Restore a backup: make restore BACKUP=backups/<timestamp>
+	@[ -n "$(BACKUP)" ] || { echo "usage: make restore BACKUP=backups/<timestamp>"; exit 2; }
+	$(MANAGE) restore $(BACKUP)
+
+outdated: ## List dependencies that have newer releases than the lock file pins
+	$(BIN)/uv pip list --python $(BIN)/python --outdated
+
+soak: ## 60 s of mixed pages and API at 64 connections against gunicorn; reports errors and worker memory
+	$(BIN)/python bench/soak.py

@@ -55,8 +55,11 @@ class MembershipApplicationForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Choices are sent as slugs: readable, and no huge number can reach the database as an id.
         self.fields["sectors"].queryset = Sector.objects.published()
+        self.fields["sectors"].to_field_name = "slug"
         self.fields["tier_requested"].queryset = Tier.objects.published()
+        self.fields["tier_requested"].to_field_name = "slug"
         self.fields["tier_requested"].empty_label = _("No preference")
 
     def clean_website_url_confirm(self):

@@ -96,7 +96,7 @@ def test_event_page_links_what_it_launched_and_has_event_data(client):
     )
     data = json.loads(
         re.search(
-            r'<script type="application/ld\+json">(.*?)</script>', html, re.S
+            r'<script type="application/ld\+json"[^>]*>(.*?)</script>', html, re.S
         ).group(1)
     )
     assert (

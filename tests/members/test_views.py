@@ -123,7 +123,7 @@ def test_profile_shows_public_facts_news_scenarios_and_initiatives(client, direc
         assert text not in html
     data = json.loads(
         re.search(
-            r'<script type="application/ld\+json">(.*?)</script>', html, re.S
+            r'<script type="application/ld\+json"[^>]*>(.*?)</script>', html, re.S
         ).group(1)
     )
     assert data["@type"] == "Organization" and data["name"] == "Rocket Co"

@@ -100,7 +100,7 @@ def test_article_page_has_source_related_items_and_structured_data(client):
     assert 'name="twitter:card"' in html
     data = json.loads(
         re.search(
-            r'<script type="application/ld\+json">(.*?)</script>', html, re.S
+            r'<script type="application/ld\+json"[^>]*>(.*?)</script>', html, re.S
         ).group(1)
     )
     assert data["@type"] == "NewsArticle"
