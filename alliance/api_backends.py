@@ -86,7 +86,8 @@ def parse_moment(value):
         moment = datetime.datetime.combine(day, datetime.time.min)
     if timezone.is_naive(moment):
         moment = moment.replace(tzinfo=datetime.UTC)
-    return moment
+    # In UTC: the database need not understand unusual offsets such as +22:09.
+    return moment.astimezone(datetime.UTC)
 
 
 class UpdatedSinceFilter(BaseFilterBackend):

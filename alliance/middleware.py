@@ -63,3 +63,29 @@ class DatabaseUnavailableMiddleware:
         response["Retry-After"] = "30"
         response["Cache-Control"] = "no-store"
         return response
+
+
+class RejectNullBytesMiddleware:
+    """Refuse query strings that carry NUL characters, which no text field can store.
+
+    PostgreSQL rejects NUL in text with an error; answering 400 here means no
+    view has to guard its filters against it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if any(
+            "\x00" in key or any("\x00" in value for value in values)
+            for key, values in request.GET.lists()
+        ):
+            message = (
+                "The address contains a NUL character, which no parameter may hold."
+            )
+            if request.path.startswith("/api/"):
+                return JsonResponse({"status": 400, "detail": message}, status=400)
+            return HttpResponse(
+                message, status=400, content_type="text/plain; charset=utf-8"
+            )
+        return self.get_response(request)

@@ -138,6 +138,7 @@ def test_money_is_given_as_a_string_with_its_display_form(client):
     ("path", "parameter"),
     [
         ("/api/v1/news/?updated_since=yesterday", "updated_since"),
+        ("/api/v1/news/?updated_since=0001-01-01T00:30:00%2B22:09", "updated_since"),
         ("/api/v1/news/?colour=blue", "colour"),
         ("/api/v1/members/?page_size=101", "page_size"),
         ("/api/v1/members/?page_size=0", "page_size"),
@@ -162,6 +163,14 @@ def test_unknown_addresses_and_methods_answer_in_json(client):
     assert response.status_code == 404 and response.json()["status"] == 404
     response = client.post("/api/v1/news/", {}, content_type="application/json")
     assert response.status_code == 405 and "not allowed" in response.json()["detail"]
+
+
+def test_updated_since_accepts_any_valid_offset(client):
+    ArticleFactory(slug="a")
+    response = client.get(
+        "/api/v1/news/", {"updated_since": "2020-01-01T08:00:00+22:09"}
+    )
+    assert response.status_code == 200 and len(response.json()["results"]) == 1
 
 
 def test_updated_since_returns_changes_at_or_after_the_moment(client):

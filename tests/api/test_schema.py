@@ -50,7 +50,21 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
 
 
 @pytest.fixture
-def seeded(db):
+def wsgi_keeps_the_test_connection():
+    """Calls go straight to the WSGI application, not through Django's test client: stop it
+    closing the connection at the end of each request (it holds the test's transaction)."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def seeded(db, wsgi_keeps_the_test_connection):
     sector = SectorFactory(slug="remote-sensing")
     tag = TagFactory(slug="policy")
     member = MemberFactory(slug="acme", sectors=[sector])

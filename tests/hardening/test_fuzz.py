@@ -92,3 +92,18 @@ def test_the_join_form_never_fails_with_a_server_error(client, seeded, fields):
     assert response.status_code in (302, 400), response.status_code
     if response.status_code == 400:
         assert MembershipApplication.objects.count() == before
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/news/?tag=%00",
+        "/members/?sector=a%00b",
+        "/api/v1/news/?search=%00",
+        "/search/?q=%00x",
+    ],
+)
+def test_nul_characters_in_the_address_get_a_400(client, path):
+    response = client.get(path)
+    assert response.status_code == 400
+    assert "NUL" in response.content.decode()
