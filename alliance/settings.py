@@ -290,6 +290,11 @@ SITE_TAGLINE = env.str(
     "SITE_TAGLINE",
     default="Members, news and application scenarios of the aerospace information industry.",
 )
+# The name and tagline in Chinese, shown on the Chinese pages.
+SITE_NAME_ZH_HANS = env.str("SITE_NAME_ZH_HANS", default="航天信息产业国际生态联盟")
+SITE_TAGLINE_ZH_HANS = env.str(
+    "SITE_TAGLINE_ZH_HANS", default="航天信息产业的成员、新闻与应用场景。"
+)
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 CONTACT_EMAIL = env.str("CONTACT_EMAIL", default="secretariat@example.org")
 ICP_FILING_NUMBER = env.str("ICP_FILING_NUMBER", default="")

@@ -189,3 +189,12 @@ def test_money_and_numbers_per_language(db):
         assert format_money(140_000_000_000, "USD") == "1400亿美元"
     with translation.override("en"):
         assert format_money(140_000_000_000, "USD") == "US$140 billion"
+
+
+def test_the_site_name_is_shown_in_the_page_language(client, db, settings):
+    settings.SITE_NAME = "Example Alliance"
+    settings.SITE_NAME_ZH_HANS = "示例联盟"
+    assert "<title>Example Alliance</title>" in client.get("/").content.decode()
+    assert "<title>示例联盟</title>" in client.get("/zh-hans/").content.decode()
+    settings.SITE_NAME_ZH_HANS = ""
+    assert "<title>Example Alliance</title>" in client.get("/zh-hans/").content.decode()
