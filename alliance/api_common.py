@@ -156,6 +156,19 @@ class PublicSerializer(serializers.ModelSerializer):
         }
 
 
+class CategorySerializer(PublicSerializer):
+    """A category (sector, field, tag) whose page is the list it filters, e.g. /members/?sector=."""
+
+    list_url_name = None  # the filtered page, e.g. "members:member-list"
+    filter_parameter = None  # its query parameter, e.g. "sector"
+
+    def get_html_url(self, obj) -> str:
+        from django.urls import reverse
+
+        url = f"{reverse(self.list_url_name)}?{self.filter_parameter}={obj.slug}"
+        return self.context["request"].build_absolute_uri(url)
+
+
 def summary(obj, request, route, title="name"):
     """A nested summary of a related object: slug, its title, and its API URL."""
     from django.urls import reverse

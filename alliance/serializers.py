@@ -2,6 +2,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from .api_common import (
+    CategorySerializer,
     ImageSerializer,
     PublicSerializer,
     SummarySerializer,
@@ -11,7 +12,9 @@ from .api_common import (
 from .models import Event, Field, Initiative, Scenario
 
 
-class FieldSerializer(PublicSerializer):
+class FieldSerializer(CategorySerializer):
+    list_url_name = "alliance:scenario-list"
+    filter_parameter = "field"
     api_detail_name = "field-detail"
 
     class Meta:
@@ -27,11 +30,6 @@ class FieldSerializer(PublicSerializer):
             "translations",
         ]
         translated = ["name", "description"]
-
-    def get_html_url(self, obj) -> str:
-        return self.context["request"].build_absolute_uri(
-            f"{reverse('alliance:scenario-list')}?field={obj.slug}"
-        )
 
 
 class ParticipantSerializer(serializers.Serializer):

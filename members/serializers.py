@@ -1,11 +1,19 @@
 from rest_framework import serializers
 
-from alliance.api_common import PublicSerializer, SummarySerializer, image_data, summary
+from alliance.api_common import (
+    CategorySerializer,
+    PublicSerializer,
+    SummarySerializer,
+    image_data,
+    summary,
+)
 
 from .models import Member, Sector
 
 
-class SectorSerializer(PublicSerializer):
+class SectorSerializer(CategorySerializer):
+    list_url_name = "members:member-list"
+    filter_parameter = "sector"
     api_detail_name = "sector-detail"
 
     class Meta:
@@ -21,13 +29,6 @@ class SectorSerializer(PublicSerializer):
             "translations",
         ]
         translated = ["name", "description"]
-
-    def get_html_url(self, obj) -> str:
-        from django.urls import reverse
-
-        return self.context["request"].build_absolute_uri(
-            f"{reverse('members:member-list')}?sector={obj.slug}"
-        )
 
 
 class LogoSerializer(serializers.Serializer):

@@ -1,7 +1,7 @@
-from django.urls import reverse
 from rest_framework import serializers
 
 from alliance.api_common import (
+    CategorySerializer,
     ImageSerializer,
     PublicSerializer,
     SummarySerializer,
@@ -14,18 +14,15 @@ from alliance.api_common import (
 from .models import Article, Tag
 
 
-class TagSerializer(PublicSerializer):
+class TagSerializer(CategorySerializer):
+    list_url_name = "news:article-list"
+    filter_parameter = "tag"
     api_detail_name = "tag-detail"
 
     class Meta:
         model = Tag
         fields = ["slug", "url", "html_url", "updated_at", "name", "translations"]
         translated = ["name"]
-
-    def get_html_url(self, obj) -> str:
-        return self.context["request"].build_absolute_uri(
-            f"{reverse('news:article-list')}?tag={obj.slug}"
-        )
 
 
 class SourceSerializer(serializers.Serializer):
