@@ -207,6 +207,9 @@ USE_TZ = True
 # A text missing in one language is shown in the other one.
 MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
 MODELTRANSLATION_FALLBACK_LANGUAGES = {"default": ("en", "zh-hans")}
+# The admin's language tabs (django-modeltranslation) need jQuery UI: serve it
+# from this site, not from the CDN the package would otherwise use.
+JQUERY_UI_URL = "vendor/jquery-ui-1.13.3/jquery-ui.min.js"
 
 # --- Static and media files -------------------------------------------------
 
