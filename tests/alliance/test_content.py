@@ -240,7 +240,8 @@ def test_search_escapes_what_it_highlights(client):
         ("", 200, "in English or Chinese"),
         ("zzzzqqq", 200, "Nothing matches"),
         ("a" * 300, 400, "too long"),
-        ("\x00\x01", 200, "in English or Chinese"),
+        ("\x00\x01", 400, "NUL character"),
+        ("\x01\x02", 200, "in English or Chinese"),
         ("%", 200, "Nothing matches"),
     ],
 )
