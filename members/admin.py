@@ -16,6 +16,9 @@ from .models import ApplicationStatus, Member, MembershipApplication, Sector, Ti
 from .resources import MemberResource
 from .services import application_approve, application_reject
 
+THUMBNAIL_BOX = 48  # pixels: the logo column of the member list
+PRIVATE_FIELDS = ["contact_name", "contact_email", "contact_phone", "internal_notes"]
+
 
 @admin.register(Tier)
 class TierAdmin(PublishActionsMixin, TabbedTranslationAdmin):
@@ -70,27 +73,51 @@ class MemberAdmin(PublishActionsMixin, ImportExportMixin, TabbedTranslationAdmin
         ),
         (
             _("Private (never shown publicly)"),
-            {
-                "fields": [
-                    "contact_name",
-                    "contact_email",
-                    "contact_phone",
-                    "internal_notes",
-                ]
-            },
+            {"fields": PRIVATE_FIELDS},
         ),
     ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("sectors")
 
+    def get_fieldsets(self, request, obj=None):
+        # Editors may view members, to link content to them; the contacts
+        # and notes are for the membership managers who keep them.
+        fieldsets = super().get_fieldsets(request, obj)
+        if self.has_change_permission(request, obj) or (
+            obj is None and self.has_add_permission(request)
+        ):
+            return fieldsets
+        return [
+            (name, options)
+            for name, options in fieldsets
+            if not set(options["fields"]) & set(PRIVATE_FIELDS)
+        ]
+
+    def has_import_permission(self, request):
+        # An import adds and changes members, so it takes both permissions
+        # (django-import-export alone would let any staff user in).
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def has_export_permission(self, request):
+        # The export holds the private contacts: not for users who may only view members.
+        return self.has_change_permission(request)
+
     @admin.display(description=_("logo"))
     def logo_thumbnail(self, obj):
-        if not obj.logo:
+        # The small rendition, made on save: a list of members would otherwise
+        # load every original upload (up to 2 MB each). Its size, fitted into
+        # the column, keeps the logo's proportions and the rows from jumping.
+        if not obj.logo_small:
             return "-"
+        width = obj.logo_small_width or THUMBNAIL_BOX
+        height = obj.logo_small_height or THUMBNAIL_BOX
+        scale = min(1, THUMBNAIL_BOX / max(width, height))
         return format_html(
-            '<img src="{}" alt="" width="48" height="48" class="admin-logo">',
-            obj.logo.url,
+            '<img src="{}" alt="" width="{}" height="{}" class="admin-logo">',
+            obj.logo_small.url,
+            max(1, round(width * scale)),
+            max(1, round(height * scale)),
         )
 
     @admin.display(description=_("sectors"))

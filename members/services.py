@@ -1,5 +1,7 @@
 """Writes that span models or reach outside: applications, notifications."""
 
+import logging
+
 from django.conf import settings
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.core.exceptions import ValidationError
@@ -12,20 +14,57 @@ from django.utils.translation import gettext as _
 
 from .models import ApplicationStatus, Member, MembershipApplication, Tier
 
+logger = logging.getLogger(__name__)
+
+
+def single_line(text):
+    """Collapse every run of whitespace, line breaks included, into one space.
+
+    A mail header holding a line break is refused (or, worse, read as a
+    second header), and str.split() knows every Unicode line break.
+    """
+    return " ".join(str(text).split())
+
+
+@transaction.atomic
+def application_submit(*, form, site_url):
+    """Store the application of a valid join form, sectors included, then tell the managers.
+
+    The mail waits for the commit: managers never hear of an application that
+    was rolled back, and a slow mail server holds no transaction open.
+    """
+    application = form.save()
+    transaction.on_commit(
+        lambda: application_notify(application=application, site_url=site_url)
+    )
+    return application
+
 
 def application_notify(*, application, site_url):
-    """Tell the membership managers that an application arrived."""
+    """Tell the membership managers that an application arrived.
+
+    The application is stored and listed in the admin whatever happens here,
+    so a failing mail server (or any mail backend's error) is logged, never
+    shown to the applicant as a failure.
+    """
     context = {
         "application": application,
         "admin_url": f"{site_url}/admin/members/membershipapplication/{application.pk}/change/",
     }
-    send_mail(
-        subject=_("New application to join: %(name)s")
-        % {"name": application.organization_name},
-        message=render_to_string("members/email/application_received.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=settings.MEMBERSHIP_NOTIFY_EMAILS,
-    )
+    try:
+        send_mail(
+            subject=single_line(
+                _("New application to join: %(name)s")
+                % {"name": application.organization_name}
+            ),
+            message=render_to_string("members/email/application_received.txt", context),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=settings.MEMBERSHIP_NOTIFY_EMAILS,
+        )
+    except Exception:
+        logger.exception(
+            "Could not send the notice of membership application %s", application.pk
+        )
 
 
 def _unique_slug(name):

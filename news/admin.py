@@ -68,14 +68,17 @@ class ArticleAdmin(PublishActionsMixin, TabbedTranslationAdmin):
     autocomplete_fields = ["tags", "members", "scenarios", "event"]
     date_hierarchy = "published_at"
     list_select_related = True
-    readonly_fields = ["preview_link", "created_at", "updated_at"]
+    readonly_fields = ["preview_link", "cover_preview", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "body"]}),
         (
             _("Publication"),
             {"fields": ["status", "published_at", "featured", "preview_link"]},
         ),
-        (_("Cover image"), {"fields": ["cover_image", "cover_alt"]}),
+        (
+            _("Cover image"),
+            {"fields": ["cover_image", "cover_preview", "cover_alt"]},
+        ),
         (
             _("Attribution"),
             {"fields": ["byline", "source_name", "source_url", "source_published_on"]},
@@ -111,4 +114,19 @@ class ArticleAdmin(PublishActionsMixin, TabbedTranslationAdmin):
             '<a href="{}?preview" target="_blank" rel="noopener">{}</a>',
             obj.get_absolute_url(),
             label,
+        )
+
+    @admin.display(description=_("as shown on the site"))
+    def cover_preview(self, obj):
+        # The rendition pages use, at half its width: what readers will see.
+        if not obj.cover_small:
+            return "-"
+        width, height = obj.cover_small_width or 480, obj.cover_small_height or 270
+        return format_html(
+            '<img src="{}" alt="" width="{}" height="{}"> <p>{} × {} px</p>',
+            obj.cover_small.url,
+            width // 2,
+            height // 2,
+            width,
+            height,
         )

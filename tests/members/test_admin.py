@@ -1,5 +1,6 @@
 import io
 import os
+import re
 
 import pytest
 from django.contrib.admin.models import LogEntry
@@ -10,6 +11,7 @@ from PIL import Image
 
 from members.models import ApplicationStatus, Member
 from tests.factories import (
+    ArticleFactory,
     MemberFactory,
     MembershipApplicationFactory,
     SectorFactory,
@@ -44,15 +46,101 @@ def test_membership_managers_can_manage_members_and_nothing_else(manager):
     assert manager.get("/admin/auth/user/").status_code == 403
 
 
-def test_editors_manage_news_and_alliance_content_but_not_members(client):
+@pytest.fixture
+def editor(client):
     user = User.objects.create_user(
         "editor", password="a-long-password-123", is_staff=True
     )
     user.groups.add(Group.objects.get(name="Editors"))
     client.force_login(user)
-    assert client.get("/admin/news/article/").status_code == 200
-    assert client.get("/admin/alliance/event/").status_code == 200
-    assert client.get("/admin/members/member/").status_code == 403
+    return client
+
+
+def test_editors_manage_news_and_alliance_content_and_only_view_members(editor):
+    member = MemberFactory()
+    assert editor.get("/admin/news/article/").status_code == 200
+    assert editor.get("/admin/alliance/event/").status_code == 200
+    assert editor.get("/admin/members/member/").status_code == 200
+    assert editor.get("/admin/members/member/add/").status_code == 403
+    change_url = f"/admin/members/member/{member.pk}/change/"
+    assert editor.post(change_url, {"name_en": "Renamed"}).status_code == 403
+    assert editor.get("/admin/members/membershipapplication/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("app_label", "model_name", "field_name"),
+    [
+        ("news", "article", "members"),
+        ("alliance", "scenarioparticipation", "member"),
+        ("alliance", "event", "members"),
+        ("alliance", "initiative", "participants"),
+    ],
+)
+def test_editors_find_members_to_link_through_the_admin_autocomplete(
+    editor, app_label, model_name, field_name
+):
+    MemberFactory(name="Rocket Co")
+    MemberFactory(name="Eye in the Sky")
+    response = editor.get(
+        "/admin/autocomplete/",
+        {
+            "app_label": app_label,
+            "model_name": model_name,
+            "field_name": field_name,
+            "term": "rocket",
+        },
+    )
+    assert response.status_code == 200
+    assert [item["text"] for item in response.json()["results"]] == ["Rocket Co"]
+
+
+def test_editors_do_not_see_members_private_contacts(editor):
+    member = MemberFactory(contact_name="Private Person")
+    response = editor.get(f"/admin/members/member/{member.pk}/change/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert member.name in html
+    for private in ("Private Person", member.contact_email, "PRIVATE-NOTE"):
+        assert private not in html
+
+
+def test_a_membership_manager_cannot_preview_a_draft_article(manager):
+    draft = ArticleFactory(status="draft")
+    assert manager.get(draft.get_absolute_url() + "?preview").status_code == 404
+
+
+def test_a_membership_manager_previews_a_draft_member(manager):
+    draft = MemberFactory(status="draft")
+    assert manager.get(draft.get_absolute_url() + "?preview").status_code == 200
+
+
+def test_an_editor_previews_a_draft_article_but_not_a_draft_member(editor):
+    article = ArticleFactory(status="draft")
+    member = MemberFactory(status="draft")
+    assert editor.get(article.get_absolute_url() + "?preview").status_code == 200
+    assert editor.get(member.get_absolute_url() + "?preview").status_code == 404
+
+
+def test_editors_can_neither_import_nor_export_members(editor):
+    assert editor.get(reverse("admin:members_member_import")).status_code == 403
+    assert editor.get(reverse("admin:members_member_export")).status_code == 403
+
+
+def test_the_editors_view_members_migration_grants_and_revokes_the_permission():
+    from importlib import import_module
+
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    name = "0006_editors_view_members"
+    migration = import_module(f"alliance.migrations.{name}")
+    state = MigrationLoader(connection).project_state(("alliance", name)).apps
+    editors = Group.objects.get(name="Editors")
+
+    migration.revoke(state, None)
+    assert not editors.permissions.filter(codename="view_member").exists()
+    migration.grant(state, None)
+    assert editors.permissions.filter(codename="view_member").exists()
 
 
 def test_member_list_and_forms_render_for_an_administrator(admin_client):
@@ -109,6 +197,23 @@ def test_a_real_logo_is_stored_with_small_renditions(admin_client):
     assert (member.logo_small_width, member.logo_small_height) == (160, 80)
     assert member.logo_large.name.endswith("-320.webp")
     assert member.logo_small.size < 10_000
+
+
+def test_the_member_list_shows_the_small_logo_rendition_not_the_upload(
+    admin_client,
+):
+    member = MemberFactory(
+        logo=SimpleUploadedFile(
+            "wide.png", png_bytes((800, 400)), content_type="image/png"
+        )
+    )
+    member.refresh_from_db()
+    html = admin_client.get("/admin/members/member/").content.decode()
+    thumbnail = re.search(r'<img [^>]*class="admin-logo"[^>]*>', html).group(0)
+    assert f'src="{member.logo_small.url}"' in thumbnail
+    assert member.logo.url not in html
+    # The 160 x 80 rendition, fitted into the 48-pixel column.
+    assert 'width="48" height="24"' in thumbnail
 
 
 @pytest.mark.parametrize(
@@ -199,6 +304,89 @@ def test_a_clean_import_creates_and_updates_members_by_slug(admin_client):
     ]
     assert Member.objects.get(slug="existing").name_en == "New name"
     assert Member.objects.count() == 2
+
+
+def members_xlsx(rows):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(CSV_HEADER.strip().split(","))
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def xlsx_rows(count):
+    return [
+        [f"imported-{n}", f"Imported {n}", f"导入 {n}", "member", "navigation", "CN", "published"]
+        for n in range(1, count + 1)
+    ]  # fmt: skip
+
+
+XLSX = "1"  # the index of XLSX in MemberAdmin.formats
+
+
+def test_a_membership_manager_imports_200_members_from_xlsx_after_a_clean_dry_run(
+    manager,
+):
+    TierFactory(slug="member")
+    SectorFactory(slug="navigation")
+    response = import_file(
+        manager,
+        members_xlsx(xlsx_rows(200)),
+        file_name="members.xlsx",
+        file_format=XLSX,
+    )
+    assert response.status_code == 200
+    result = response.context["result"]
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert result.totals["new"] == 200
+    assert Member.objects.count() == 0  # a dry run changes nothing
+
+    confirm = response.context["confirm_form"]
+    response = manager.post(
+        reverse("admin:members_member_process_import"), confirm.initial, follow=True
+    )
+    assert response.status_code == 200
+    assert Member.objects.filter(slug__startswith="imported-").count() == 200
+    member = Member.objects.get(slug="imported-137")
+    assert member.name_zh_hans == "导入 137"
+    assert list(member.sectors.values_list("slug", flat=True)) == ["navigation"]
+
+
+def test_an_xlsx_file_with_one_bad_row_imports_nothing_and_names_the_row(manager):
+    TierFactory(slug="member")
+    SectorFactory(slug="navigation")
+    rows = xlsx_rows(200)
+    rows[136][3] = "no-such-tier"
+    response = import_file(
+        manager, members_xlsx(rows), file_name="members.xlsx", file_format=XLSX
+    )
+    assert response.status_code == 200
+    assert (
+        "Line number: 137 - Tier matching query does not exist."
+        in response.content.decode()
+    )
+    assert response.context.get("confirm_form") is None
+    assert Member.objects.count() == 0
+
+
+def test_an_import_past_the_dry_run_with_one_bad_row_rolls_back_every_row():
+    from tablib import Dataset
+
+    from members.resources import MemberResource
+
+    TierFactory(slug="member")
+    SectorFactory(slug="navigation")
+    rows = xlsx_rows(200)
+    rows[199][3] = "no-such-tier"
+    dataset = Dataset().load(members_xlsx(rows), format="xlsx")
+    result = MemberResource().import_data(dataset, dry_run=False)
+    assert result.has_errors()
+    assert Member.objects.count() == 0
 
 
 def test_members_export_as_xlsx(admin_client):

@@ -2,18 +2,24 @@
 
 PostgreSQL is dumped with pg_dump (custom format, restorable with
 pg_restore); an SQLite database is copied with SQLite's own backup API.
-Media files go into media.tar.gz. `restore` reads the same folder.
+The media are read through the configured storage (the local folder or an
+S3-compatible bucket alike) into media.tar.gz, each file as
+`media/<its name in the storage>`. `restore` reads the same folder.
 """
 
 import datetime
 import json
+import posixpath
 import shutil
 import sqlite3
 import subprocess
 import tarfile
+import tempfile
+import time
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
@@ -28,6 +34,44 @@ def pg_environment(database):
     if database.get("PASSWORD"):
         env["PGPASSWORD"] = database["PASSWORD"]
     return {key: value for key, value in env.items() if value}
+
+
+def stored_files(storage, folder=""):
+    """Yield the name of every file in a storage, walking it with listdir."""
+    try:
+        folders, files = storage.listdir(folder)
+    except FileNotFoundError:  # a media folder that nothing was uploaded to yet
+        return
+    for name in files:
+        yield posixpath.join(folder, name)
+    for name in folders:
+        yield from stored_files(storage, posixpath.join(folder, name))
+
+
+def describe(storage):
+    """Where a storage keeps its files, in words for a prompt or a message."""
+    if bucket := getattr(storage, "bucket_name", None):
+        location = getattr(storage, "location", "")
+        return f"bucket {bucket}" + (f" (under {location}/)" if location else "")
+    return str(getattr(storage, "location", storage))
+
+
+def archive_media(storage, path):
+    """Copy every file of the storage into a .tar.gz; return how many."""
+    count = 0
+    now = time.time()
+    with tarfile.open(path, "w:gz") as archive:
+        for name in stored_files(storage):
+            # Through a local copy: a tar entry needs the size before the data.
+            with storage.open(name, "rb") as source, tempfile.TemporaryFile() as copy:
+                shutil.copyfileobj(source, copy)
+                entry = tarfile.TarInfo(f"media/{name}")
+                entry.size = copy.tell()
+                entry.mtime = now
+                copy.seek(0)
+                archive.addfile(entry, copy)
+            count += 1
+    return count
 
 
 class Command(BaseCommand):
@@ -75,18 +119,27 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Backups of {connection.vendor} databases are not supported."
             )
-        media = Path(settings.MEDIA_ROOT)
-        with tarfile.open(folder / "media.tar.gz", "w:gz") as archive:
-            if media.exists():
-                archive.add(media, arcname="media")
+        try:
+            media_files = archive_media(default_storage, folder / "media.tar.gz")
+        except Exception as error:
+            shutil.rmtree(folder)
+            raise CommandError(
+                f"Copying the media from {describe(default_storage)} failed: {error}"
+            ) from error
         (folder / "manifest.json").write_text(
             json.dumps(
                 {
                     "created": stamp,
                     "vendor": connection.vendor,
                     "database": database["NAME"],
+                    "media_files": media_files,
                 },
                 indent=2,
             )
         )
-        self.stdout.write(self.style.SUCCESS(f"Backup written to {folder}"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Backup written to {folder} ({media_files} media files "
+                f"from {describe(default_storage)})"
+            )
+        )

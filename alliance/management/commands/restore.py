@@ -1,22 +1,74 @@
-"""Restore a folder written by `backup` into the configured database and media folder."""
+"""Restore a folder written by `backup` into the configured database and media storage.
+
+The media are written back through the configured storage, so a backup
+taken on local disk restores into a bucket and the other way round. The
+storage then holds exactly the backup's files: they are written first,
+and only then are files that the backup does not have deleted.
+"""
 
 import json
-import shutil
+import posixpath
 import sqlite3
 import subprocess
 import tarfile
-import tempfile
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from .backup import pg_environment
+from .backup import describe, pg_environment, stored_files
+
+
+def media_files(archive):
+    """Yield (storage name, entry) of each file in a media archive.
+
+    Folders come with their files; links and devices are never written. A
+    name that would leave the media (absolute, or through "..") is refused.
+    """
+    for entry in archive:
+        if not entry.isfile():
+            continue
+        name = posixpath.normpath(entry.name)
+        if not name.startswith("media/"):
+            raise CommandError(f"media.tar.gz holds {entry.name!r}, outside media/.")
+        yield name.removeprefix("media/"), entry
+
+
+def check_media(path):
+    """Read the whole archive once, so that a damaged one stops the restore before it starts."""
+    try:
+        with tarfile.open(path) as archive:
+            for _name, entry in media_files(archive):
+                file = archive.extractfile(entry)
+                while file.read(1 << 20):
+                    pass
+    except (OSError, tarfile.TarError, EOFError) as error:
+        raise CommandError(f"{path} cannot be read: {error}") from error
+
+
+def restore_media(storage, path):
+    """Make the storage hold exactly the files of the archive; return how many."""
+    before = set(stored_files(storage))
+    restored = set()
+    with tarfile.open(path) as archive:
+        for name, entry in media_files(archive):
+            if name in before:
+                storage.delete(name)  # else the storage would save under a new name
+            content = File(archive.extractfile(entry), name=name)
+            content.size = entry.size
+            if storage.save(name, content) != name:
+                raise CommandError(f"{name} could not be restored under its own name.")
+            restored.add(name)
+    for name in before - restored:
+        storage.delete(name)
+    return len(restored)
 
 
 class Command(BaseCommand):
-    help = "Restore a backup folder into the database of DATABASE_URL and MEDIA_ROOT (replacing them)."
+    help = "Restore a backup folder into the database of DATABASE_URL and the media storage (replacing them)."
 
     def add_arguments(self, parser):
         parser.add_argument("folder", help="A folder written by `manage.py backup`.")
@@ -37,10 +89,11 @@ class Command(BaseCommand):
         database = settings.DATABASES["default"]
         if not options["no_input"]:
             answer = input(
-                f"Replace the contents of database {database['NAME']} and {settings.MEDIA_ROOT}? [y/N] "
+                f"Replace the contents of database {database['NAME']} and the media in {describe(default_storage)}? [y/N] "
             )
             if answer.lower() != "y":
                 raise CommandError("Cancelled.")
+        check_media(folder / "media.tar.gz")
         connection.close()
         if connection.vendor == "postgresql":
             result = subprocess.run(
@@ -59,17 +112,17 @@ class Command(BaseCommand):
                 sqlite3.connect(database["NAME"]) as target,
             ):
                 source.backup(target)
-        media = Path(settings.MEDIA_ROOT)
-        with (
-            tempfile.TemporaryDirectory() as scratch,
-            tarfile.open(folder / "media.tar.gz") as archive,
-        ):
-            archive.extractall(scratch, filter="data")
-            if media.exists():
-                shutil.rmtree(media)
-            extracted = Path(scratch) / "media"
-            if extracted.exists():
-                shutil.copytree(extracted, media)
-            else:
-                media.mkdir(parents=True)
-        self.stdout.write(self.style.SUCCESS(f"Restored {folder}"))
+        try:
+            count = restore_media(default_storage, folder / "media.tar.gz")
+        except CommandError:
+            raise
+        except Exception as error:
+            raise CommandError(
+                f"The database was restored, but writing the media to {describe(default_storage)} "
+                f"failed: {error}. Run the restore again once the storage answers."
+            ) from error
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Restored {folder} ({count} media files into {describe(default_storage)})"
+            )
+        )
