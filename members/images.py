@@ -1,30 +1,52 @@
-"""Logo checks and renditions.
+"""Uploaded images: checks and renditions.
 
-A logo is accepted only if its content decodes as a raster image in an
-allowed format, within a file size and pixel limit (SVG is refused: it can
-carry scripts). Public pages never show the upload itself: they use small
-WebP renditions made when the logo changes.
+Member logos, article covers and scenario images share them. An upload is
+accepted only if its content decodes as a raster image in an allowed format,
+within a file size and pixel limit (SVG is refused: it can carry scripts).
+Public pages and the API never show the upload itself: they use WebP
+renditions, made when the upload changes, whose sizes are kept in the
+database so that pages never open image files.
 """
 
+import dataclasses
 import io
+from pathlib import PurePosixPath
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
-MAX_BYTES = 2 * 1024 * 1024
-MAX_PIXELS = 4000
-MIN_PIXELS = 32
 ALLOWED_FORMATS = {"PNG", "JPEG", "WEBP", "GIF"}
-RENDITION_SIZES = {"small": 160, "large": 320}
 
 
-def validate_logo(file):
-    """Refuse anything but a real PNG, JPEG, WebP or GIF of sensible size."""
-    if file.size > MAX_BYTES:
+@dataclasses.dataclass(frozen=True)
+class ImageLimits:
+    max_megabytes: int
+    min_pixels: int
+    max_pixels: int
+
+
+LOGO_LIMITS = ImageLimits(max_megabytes=2, min_pixels=32, max_pixels=4000)
+# Photographs and illustrations: a phone camera's picture passes as it is.
+PICTURE_LIMITS = ImageLimits(max_megabytes=5, min_pixels=200, max_pixels=6000)
+
+# Renditions: the name of the ImageField that holds each, and the box (width,
+# height in pixels) it is fitted into, never enlarged.
+LOGO_RENDITIONS = {"logo_small": (160, 160), "logo_large": (320, 320)}
+# 480 px wide fills a card, and a phone screen at 1x; 960 px the article
+# column and dense screens. A portrait picture is kept to twice its width.
+COVER_RENDITIONS = {"cover_small": (480, 960), "cover_large": (960, 1920)}
+SCENARIO_RENDITIONS = {"image_small": (480, 960), "image_large": (960, 1920)}
+
+
+def check_image(file, limits):
+    """Refuse anything but a real PNG, JPEG, WebP or GIF within `limits`."""
+    if file.size > limits.max_megabytes * 1024 * 1024:
         raise ValidationError(
-            _("The logo is larger than 2 MB; upload a smaller file."), code="too_large"
+            _("The image is larger than %(size)d MB; upload a smaller file.")
+            % {"size": limits.max_megabytes},
+            code="too_large",
         )
     file.seek(0)
     try:
@@ -52,21 +74,100 @@ def validate_logo(file):
             % {"format": image_format},
             code="format",
         )
-    if max(width, height) > MAX_PIXELS or min(width, height) < MIN_PIXELS:
+    if max(width, height) > limits.max_pixels or min(width, height) < limits.min_pixels:
         raise ValidationError(
-            _("The logo must be between %(min)d and %(max)d pixels on each side.")
-            % {"min": MIN_PIXELS, "max": MAX_PIXELS},
+            _("The image must be between %(min)d and %(max)d pixels on each side.")
+            % {"min": limits.min_pixels, "max": limits.max_pixels},
             code="dimensions",
         )
 
 
+def validate_logo(file):
+    """A member's logo: at most 2 MB, 32 to 4,000 pixels a side."""
+    check_image(file, LOGO_LIMITS)
+
+
+def validate_picture(file):
+    """An article's cover or a scenario's image: at most 5 MB, 200 to 6,000 pixels a side."""
+    check_image(file, PICTURE_LIMITS)
+
+
 def make_rendition(file, box):
-    """A WebP copy that fits in a box of `box` pixels, transparency kept."""
+    """A WebP copy that fits in `box` (pixels: a side, or width and height).
+
+    Never enlarged; turned upright as the camera recorded it; transparency
+    and colour profile kept.
+    """
+    width, height = (box, box) if isinstance(box, int) else box
     file.seek(0)
-    with Image.open(file) as image:
-        image = image.convert("RGBA")
-        image.thumbnail((box, box), Image.Resampling.LANCZOS)
+    with Image.open(file) as original:
+        # A profile describes the colours of the mode it came with: keep only
+        # an RGB one, which still fits after the conversion below.
+        profile = (
+            original.info.get("icc_profile")
+            if original.mode in ("RGB", "RGBA")
+            else None
+        )
+        # A large JPEG decodes at a fraction of its size when that is enough.
+        original.draft("RGB", (max(width, height), max(width, height)))
+        image = ImageOps.exif_transpose(original)
+        transparent = image.mode in ("RGBA", "LA", "PA") or (
+            image.mode == "P" and "transparency" in image.info
+        )
+        image = image.convert("RGBA" if transparent else "RGB")
+        image.thumbnail((width, height), Image.Resampling.LANCZOS)
         buffer = io.BytesIO()
-        image.save(buffer, format="WEBP", quality=85, method=4)
+        image.save(
+            buffer,
+            format="WEBP",
+            quality=82,
+            method=4,
+            icc_profile=profile,
+        )
     file.seek(0)
-    return ContentFile(buffer.getvalue())
+    # A named file: the image field reads the new size from it when saved.
+    return ContentFile(buffer.getvalue(), name=f"rendition-{width}.webp")
+
+
+def render_renditions(instance, source, renditions, rendered_from):
+    """Make (or clear) the renditions of `instance`'s image field `source`.
+
+    `renditions` maps each rendition's ImageField name to its box (see
+    make_rendition); `rendered_from` names the field that remembers which
+    upload they were made from, so that a save without a new upload does
+    nothing. The new names and sizes are written with one UPDATE, not a
+    second save().
+    """
+    upload = getattr(instance, source)
+    for name in renditions:
+        previous = getattr(instance, name)
+        if previous:
+            previous.delete(save=False)
+    if upload:
+        stem = PurePosixPath(upload.name).stem
+        with upload.open("rb") as file:
+            for name, box in renditions.items():
+                rendition = make_rendition(file, box)
+                width = box if isinstance(box, int) else box[0]
+                getattr(instance, name).save(
+                    f"{stem}-{width}.webp", rendition, save=False
+                )
+    setattr(instance, rendered_from, upload.name or "")
+    values = {rendered_from: getattr(instance, rendered_from)}
+    for name in renditions:
+        field = instance._meta.get_field(name)
+        values[name] = getattr(instance, name).name or ""
+        for dimension in (field.width_field, field.height_field):
+            if dimension:
+                values[dimension] = getattr(instance, dimension)
+    type(instance)._base_manager.filter(pk=instance.pk).update(**values)
+
+
+def srcset(*renditions):
+    """A `srcset` value from (image file, width) pairs, each width once."""
+    seen, parts = set(), []
+    for image, width in renditions:
+        if image and width and width not in seen:
+            seen.add(width)
+            parts.append(f"{image.url} {width}w")
+    return ", ".join(parts)

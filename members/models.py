@@ -1,12 +1,14 @@
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
+from modeltranslation.utils import get_translation_fields
 
-from alliance.publishing import Publishable, PublishableQuerySet
+from alliance.publishing import Publishable, PublishableQuerySet, slug_url
+from alliance.search import SearchableQuerySet, SearchDocument
 
-from .images import RENDITION_SIZES, make_rendition, validate_logo
+from .images import LOGO_RENDITIONS, render_renditions, validate_logo
 
 
 class Tier(Publishable):
@@ -28,6 +30,18 @@ class Tier(Publishable):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        # Members carry their tier in the API, and tiers have no resource of
+        # their own: a change to what members show of it changes the members,
+        # so that partners syncing by `updated_at` fetch them again. Their
+        # copy of the tier's rank (the directory's order) follows too. Before
+        # saving, so that the change of content is announced after both.
+        shown = ["slug", "status", "order", *get_translation_fields("name")]
+        before = type(self).objects.filter(pk=self.pk).values(*shown).first()
+        if before and any(before[name] != getattr(self, name) for name in shown):
+            self.members.update(updated_at=timezone.now(), tier_order=self.order)
+        super().save(*args, **kwargs)
+
 
 class Sector(Publishable):
     """An industry sector a member works in (launch vehicles, remote sensing, ...)."""
@@ -45,7 +59,10 @@ class Sector(Publishable):
         return self.name
 
 
-class MemberQuerySet(PublishableQuerySet):
+class MemberQuerySet(SearchableQuerySet, PublishableQuerySet):
+    search_title_fields = ("name", "short_name")
+    search_body_fields = ("capability",)
+
     def in_sector(self, sector):
         return self.filter(sectors=sector)
 
@@ -113,6 +130,9 @@ class Member(Publishable):
     tier = models.ForeignKey(
         Tier, on_delete=models.PROTECT, related_name="members", verbose_name=_("tier")
     )
+    # The tier's rank, copied here so that the directory's order (by tier,
+    # then name) is read from an index instead of sorting every member.
+    tier_order = models.PositiveSmallIntegerField(default=0, editable=False)
     joined_on = models.DateField(_("joined on"), null=True, blank=True)
     joined_where = models.CharField(
         _("joined where"),
@@ -155,45 +175,32 @@ class Member(Publishable):
         indexes = [
             models.Index(fields=["status", "tier"], name="member_status_tier"),
             models.Index(fields=["status", "country"], name="member_status_country"),
+            models.Index(
+                fields=["status", "tier_order", "name_en", "id"],
+                name="member_directory_en",
+            ),
+            models.Index(
+                fields=["status", "tier_order", "name_zh_hans", "id"],
+                name="member_directory_zh_hans",
+            ),
         ]
 
     def __str__(self):
         return self.name
 
     def save(self, *args, **kwargs):
+        if self.tier_id is not None:
+            self.tier_order = self.tier.order
         super().save(*args, **kwargs)
         if (self.logo.name or "") != self.logo_rendered_from:
             self.render_logo()
 
     def get_absolute_url(self):
-        return reverse("members:member-detail", kwargs={"slug": self.slug})
+        return slug_url("members:member-detail", self.slug)
 
     def render_logo(self):
         """Make (or clear) the small and large renditions of the current logo."""
-        for field in (self.logo_small, self.logo_large):
-            if field:
-                field.delete(save=False)
-        if self.logo:
-            stem = self.logo.name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-            with self.logo.open("rb") as file:
-                self.logo_small.save(
-                    f"{stem}-{RENDITION_SIZES['small']}.webp",
-                    make_rendition(file, RENDITION_SIZES["small"]),
-                    save=False,
-                )
-                self.logo_large.save(
-                    f"{stem}-{RENDITION_SIZES['large']}.webp",
-                    make_rendition(file, RENDITION_SIZES["large"]),
-                    save=False,
-                )
-        self.logo_rendered_from = self.logo.name or ""
-        type(self).objects.filter(pk=self.pk).update(
-            logo_small=self.logo_small.name or "",
-            logo_small_width=self.logo_small_width,
-            logo_small_height=self.logo_small_height,
-            logo_large=self.logo_large.name or "",
-            logo_rendered_from=self.logo_rendered_from,
-        )
+        render_renditions(self, "logo", LOGO_RENDITIONS, "logo_rendered_from")
 
     @property
     def display_name(self):
@@ -274,3 +281,15 @@ class MembershipApplication(models.Model):
 
     def __str__(self):
         return self.organization_name
+
+
+# --- Search (see alliance/search.py) -----------------------------------------
+
+
+class MemberSearchDocument(SearchDocument):
+    member = models.OneToOneField(
+        Member,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="search_document",
+    )

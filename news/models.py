@@ -1,10 +1,22 @@
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from alliance.publishing import Publishable, PublishableQuerySet, Status
+from alliance.publishing import (
+    Publishable,
+    PublishableQuerySet,
+    Status,
+    list_url,
+    slug_url,
+)
+from alliance.search import SearchableQuerySet, SearchDocument
+from members.images import (
+    COVER_RENDITIONS,
+    render_renditions,
+    srcset,
+    validate_picture,
+)
 
 
 class Tag(Publishable):
@@ -18,16 +30,13 @@ class Tag(Publishable):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        """A topic's page is the news list filtered by it."""
+        return list_url("news:article-list", tag=self.slug)
 
-class ArticleQuerySet(PublishableQuerySet):
-    def published(self, now=None):
-        """Return articles marked published whose publish time has come.
 
-        A scheduled article (published, with a publish time in the future)
-        appears by itself when its time comes: nothing has to run.
-        """
-        now = now or timezone.now()
-        return self.filter(status=Status.PUBLISHED, published_at__lte=now)
+class ArticleQuerySet(SearchableQuerySet, PublishableQuerySet):
+    search_body_fields = ("body",)
 
     def scheduled(self, now=None):
         now = now or timezone.now()
@@ -51,12 +60,48 @@ class Article(Publishable):
     cover_image = models.ImageField(
         _("cover image"),
         upload_to=article_cover_path,
+        max_length=255,
         blank=True,
         width_field="cover_width",
         height_field="cover_height",
+        validators=[validate_picture],
+        help_text=_(
+            "PNG, JPEG, WebP or GIF, at most 5 MB. Resized copies are made for the public pages."
+        ),
     )
     cover_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     cover_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # Renditions of the cover, made on save (members/images.py); pages and
+    # the API use these, never the upload.
+    cover_small = models.ImageField(
+        upload_to=article_cover_path,
+        max_length=255,
+        blank=True,
+        editable=False,
+        width_field="cover_small_width",
+        height_field="cover_small_height",
+    )
+    cover_small_width = models.PositiveIntegerField(
+        null=True, blank=True, editable=False
+    )
+    cover_small_height = models.PositiveIntegerField(
+        null=True, blank=True, editable=False
+    )
+    cover_large = models.ImageField(
+        upload_to=article_cover_path,
+        max_length=255,
+        blank=True,
+        editable=False,
+        width_field="cover_large_width",
+        height_field="cover_large_height",
+    )
+    cover_large_width = models.PositiveIntegerField(
+        null=True, blank=True, editable=False
+    )
+    cover_large_height = models.PositiveIntegerField(
+        null=True, blank=True, editable=False
+    )
+    cover_rendered_from = models.CharField(max_length=255, blank=True, editable=False)
     cover_alt = models.CharField(
         _("cover text alternative"), max_length=250, blank=True
     )
@@ -99,6 +144,8 @@ class Article(Publishable):
         help_text=_("The article appears at this time. A future time schedules it."),
     )
 
+    summary_title = "title"
+
     objects = ArticleQuerySet.as_manager()
 
     class Meta:
@@ -119,9 +166,51 @@ class Article(Publishable):
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        if (self.cover_image.name or "") != self.cover_rendered_from:
+            self.render_cover()
+
     def get_absolute_url(self):
-        return reverse("news:article-detail", kwargs={"slug": self.slug})
+        return slug_url("news:article-detail", self.slug)
+
+    def render_cover(self):
+        """Make (or clear) the renditions of the current cover image."""
+        render_renditions(self, "cover_image", COVER_RENDITIONS, "cover_rendered_from")
+
+    @property
+    def cover_srcset(self):
+        return srcset(
+            (self.cover_small, self.cover_small_width),
+            (self.cover_large, self.cover_large_width),
+        )
 
     @property
     def is_published(self):
         return self.status == Status.PUBLISHED and self.published_at <= timezone.now()
+
+    @classmethod
+    def published_condition(cls, prefix="", now=None):
+        """Published, and its publish time has come.
+
+        A scheduled article (published, with a publish time in the future)
+        appears by itself when its time comes: nothing has to run.
+        """
+        return models.Q(
+            **{
+                f"{prefix}status": Status.PUBLISHED,
+                f"{prefix}published_at__lte": now or timezone.now(),
+            }
+        )
+
+
+# --- Search (see alliance/search.py) -----------------------------------------
+
+
+class ArticleSearchDocument(SearchDocument):
+    article = models.OneToOneField(
+        Article,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="search_document",
+    )

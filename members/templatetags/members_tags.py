@@ -1,6 +1,35 @@
 from django import template
+from django.utils.html import format_html
 
 register = template.Library()
+
+
+@register.simple_tag
+def member_logo(member, name=None):
+    """The member's small logo (with its larger copy for dense screens), or its initials.
+
+    Drawn here rather than by an included template: directory pages show
+    dozens of logos, and an include per logo costs more than the rest of
+    the tile.
+    """
+    if not member.logo_small:
+        initials = (name or member.display_name)[:2]
+        return format_html(
+            '<span class="logo-placeholder" aria-hidden="true">{}</span>', initials
+        )
+    small = member.logo_small.url
+    srcset = (
+        format_html(' srcset="{} 1x, {} 2x"', small, member.logo_large.url)
+        if member.logo_large
+        else ""
+    )
+    return format_html(
+        '<img src="{}"{} alt="" width="{}" height="{}" loading="lazy">',
+        small,
+        srcset,
+        member.logo_small_width or "",
+        member.logo_small_height or "",
+    )
 
 
 @register.simple_tag(takes_context=True)

@@ -1,6 +1,8 @@
 from django import template
 from django.conf import settings
 
+from alliance.context_processors import site as site_identity
+
 register = template.Library()
 
 
@@ -17,7 +19,10 @@ def article_json_ld(context, article):
         "dateModified": article.updated_at.isoformat(),
         "mainEntityOfPage": request.build_absolute_uri(article.get_absolute_url()),
         "inLanguage": context.get("LANGUAGE_CODE", settings.LANGUAGE_CODE),
-        "publisher": {"@type": "Organization", "name": settings.SITE_NAME},
+        "publisher": {
+            "@type": "Organization",
+            "name": site_identity(request)["SITE_NAME"],
+        },
     }
     if article.byline:
         data["author"] = {"@type": "Person", "name": article.byline}
