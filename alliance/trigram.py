@@ -1,4 +1,7 @@
-"""Trigram indexes that serve the site search's `icontains` lookups on PostgreSQL.
+"""Trigram indexes, for the migrations that once made and later dropped them.
+
+The search now reads search documents (alliance.search); these operations
+stay because migrations name them. What the indexes did:
 
 Django turns `field__icontains=q` into `UPPER(field::text) LIKE UPPER('%q%')`
 on PostgreSQL; a pg_trgm GIN index on exactly that expression lets the
@@ -36,3 +39,13 @@ def trigram_indexes(table, columns):
             )
 
     return migrations.RunPython(forward, backward, elidable=False)
+
+
+def drop_trigram_indexes(table, columns):
+    """The reverse of `trigram_indexes`: drops them (and on reverse, recreates them).
+
+    The site search, the list pages' `?q=` and the API's `search` read the
+    search documents now; these indexes only slowed down every write.
+    """
+    created = trigram_indexes(table, columns)
+    return migrations.RunPython(created.reverse_code, created.code, elidable=False)

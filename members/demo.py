@@ -132,7 +132,8 @@ def draw_logo(text, colour):
     draw.text(position, initials, fill="white", font=font)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
-    return ContentFile(buffer.getvalue())
+    # A named file: the image field reads the logo's size from it when saved.
+    return ContentFile(buffer.getvalue(), name="logo.png")
 
 
 def load(log):

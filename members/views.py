@@ -1,10 +1,10 @@
 import csv
 
-from csp.decorators import csp_update
+from csp.decorators import csp_replace
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import BadRequest
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,15 +13,17 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.generic import DetailView, ListView
 from django_countries import countries
+from rest_framework.throttling import BaseThrottle
 
-from alliance.listing import StrictPageMixin
+from alliance.listing import ListPageMixin
 from alliance.models import Initiative, ScenarioParticipation
 from alliance.preview import PreviewMixin
+from alliance.publishing import columns, summary_fields
 from news.models import Article
 
 from .forms import MembershipApplicationForm
 from .models import Member, Sector, Tier
-from .services import application_notify
+from .services import application_submit
 
 MAX_QUERY_LENGTH = 100
 
@@ -66,15 +68,22 @@ class DirectoryFilter:
         if self.country and skip != "country":
             members = members.in_country(self.country)
         if self.query:
-            condition = Q()
-            for field in ("name", "short_name", "summary", "capability"):
-                for language in ("en", "zh_hans"):
-                    condition |= Q(**{f"{field}_{language}__icontains": self.query})
-            members = members.filter(condition)
+            # The site search's index: every word (or Chinese pair) must match.
+            members = members.search(self.query)
         return members
 
 
-class MemberListView(StrictPageMixin, ListView):
+# What a directory tile shows, and the tier it is grouped under.
+DIRECTORY_FIELDS = [
+    "slug", "status", "name", "name_en", "name_zh_hans", "short_name",
+    "short_name_en", "short_name_zh_hans", "logo", "logo_small",
+    "logo_width", "logo_height", "logo_small_width", "logo_small_height",
+    "logo_large", "tier__slug",
+    "tier__order", "tier__name", "tier__name_en", "tier__name_zh_hans",
+]  # fmt: skip
+
+
+class MemberListView(ListPageMixin, ListView):
     """The directory: published members grouped by tier, with filters and counts."""
 
     template_name = "members/member_list.html"
@@ -85,49 +94,60 @@ class MemberListView(StrictPageMixin, ListView):
         members = (
             Member.objects.published()
             .select_related("tier")
-            .order_by("tier__order", "name", "pk")
+            .only(*DIRECTORY_FIELDS)
+            .order_by("tier_order", "name", "pk")
         )
         return self.filters.apply(members)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        query.pop(self.page_kwarg, None)
+        context.update(
+            filters=self.filters, facets=self.facets, facet_key=query.urlencode()
+        )
+        return context
+
+    def facets(self):
+        """Members per sector, tier and country, each counted under the other active filters.
+
+        Counting a large directory three ways costs more than the rest of the
+        page; the template remembers the result until the content changes.
+        """
         filters = self.filters
         published = Member.objects.published()
-        # Counts per filter value take the other active filters into account.
-        sector_base = filters.apply(published, skip="sector")
-        tier_base = filters.apply(published, skip="tier")
-        country_base = filters.apply(published, skip="country")
         # order_by() clears the default ordering, which would split the groups.
         sector_counts = dict(
-            sector_base.order_by()
+            filters.apply(published, skip="sector")
+            .order_by()
             .values_list("sectors")
             .annotate(n=Count("pk", distinct=True))
             .values_list("sectors", "n")
         )
         tier_counts = dict(
-            tier_base.order_by()
+            filters.apply(published, skip="tier")
+            .order_by()
             .values_list("tier")
             .annotate(n=Count("pk"))
             .values_list("tier", "n")
         )
         country_counts = (
-            country_base.order_by()
+            filters.apply(published, skip="country")
+            .order_by()
             .values_list("country")
             .annotate(n=Count("pk"))
             .values_list("country", "n")
         )
-        context.update(
-            filters=filters,
-            sectors=[
+        return {
+            "sectors": [
                 (s, sector_counts.get(s.pk, 0)) for s in Sector.objects.published()
             ],
-            tiers=[(t, tier_counts.get(t.pk, 0)) for t in Tier.objects.published()],
-            countries=sorted(
+            "tiers": [(t, tier_counts.get(t.pk, 0)) for t in Tier.objects.published()],
+            "countries": sorted(
                 ((code, countries.name(code), n) for code, n in country_counts),
                 key=lambda c: c[1],
             ),
-        )
-        return context
+        }
 
 
 class MemberDetailView(PreviewMixin, DetailView):
@@ -138,10 +158,15 @@ class MemberDetailView(PreviewMixin, DetailView):
         from alliance.models import Scenario
 
         return Member.objects.select_related("tier").prefetch_related(
-            Prefetch("sectors", queryset=Sector.objects.published()),
+            Prefetch(
+                "sectors",
+                queryset=Sector.objects.published().only(*summary_fields("name")),
+            ),
             Prefetch(
                 "articles",
-                queryset=Article.objects.published().newest_first()[:10],
+                queryset=Article.objects.published()
+                .newest_first()
+                .only("published_at", *summary_fields("title"))[:10],
                 to_attr="latest_articles",
             ),
             Prefetch(
@@ -150,11 +175,22 @@ class MemberDetailView(PreviewMixin, DetailView):
                     scenario__in=Scenario.objects.published()
                 )
                 .select_related("scenario__field")
+                .only(
+                    "role",
+                    "member",
+                    *(f"scenario__{name}" for name in summary_fields("title")),
+                    *columns("scenario__field__name"),
+                )
                 .order_by("scenario__title"),
             ),
             Prefetch(
                 "initiatives",
-                queryset=Initiative.objects.published().select_related("launched_at"),
+                queryset=Initiative.objects.published()
+                .select_related("launched_at")
+                .only(
+                    *summary_fields("name"),
+                    *(f"launched_at__{name}" for name in summary_fields("name")),
+                ),
             ),
         )
 
@@ -209,17 +245,16 @@ def export_csv(request):
 
 @require_GET
 @xframe_options_exempt
-@csp_update({"frame-ancestors": ["*"]})
+# Only who may frame the page changes; the rest of the site's policy still holds.
+@csp_replace({"frame-ancestors": ["*"]})
 def embed(request):
     """A logo wall for members' and partners' sites; the only page that may be framed."""
     members = (
         Member.objects.published()
         .select_related("tier")
-        .order_by("tier__order", "name")
+        .order_by("tier_order", "name", "pk")
     )
-    response = render(request, "members/embed.html", {"members": members})
-    response["Content-Security-Policy"] = "frame-ancestors *"
-    return response
+    return render(request, "members/embed.html", {"members": members})
 
 
 JOIN_RATE_LIMIT = 5  # submissions per client address
@@ -227,7 +262,8 @@ JOIN_RATE_WINDOW = 60 * 60  # seconds
 
 
 def client_address(request):
-    return request.META.get("REMOTE_ADDR", "unknown")
+    """The client's address as the API's rate limits see it (proxies counted by TRUSTED_PROXIES)."""
+    return BaseThrottle().get_ident(request) or "unknown"
 
 
 @require_http_methods(["GET", "POST"])
@@ -249,8 +285,7 @@ def join(request):
             return response
         form = MembershipApplicationForm(request.POST)
         if form.is_valid():
-            application = form.save()
-            application_notify(application=application, site_url=settings.SITE_URL)
+            application_submit(form=form, site_url=settings.SITE_URL)
             return redirect("members:join-thanks")
     else:
         form = MembershipApplicationForm()

@@ -5,8 +5,12 @@ the rest are fictional ("Sample news: ...") and say so.
 """
 
 import datetime
+import io
+import math
 
+from django.core.files.base import ContentFile
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from alliance.models import Event, Scenario
 from alliance.publishing import Status
@@ -86,6 +90,9 @@ LAUNCH = {
         "国际宇航科学院执行院长 Olivier Contant 在会上表示，开放、信任与包容是国际合作的基础。\n\n"
         "艾媒咨询预计，到2025年航天信息产业规模将突破1万亿元（约1400亿美元）。"
     ),
+    "cover": "orbits",
+    "cover_alt_en": "Abstract drawing: satellite orbits around the curve of the Earth",
+    "cover_alt_zh_hans": "抽象图案：环绕地球弧线的卫星轨道",
     "byline_en": "Secretariat",
     "byline_zh_hans": "秘书处",
     "source_name_en": "iChongqing (article by Zhan Chen)",
@@ -96,6 +103,9 @@ LAUNCH = {
 OUTLOOK = {
     "slug": "commercial-space-enters-large-scale-development",
     "tags": ["industry-outlook", "investment"],
+    "cover": "growth",
+    "cover_alt_en": "Abstract drawing: a rising line over a grid, with a constellation of points",
+    "cover_alt_zh_hans": "抽象图案：网格上的上升曲线与星座般的点阵",
     "published_at": datetime.datetime(2023, 12, 5, 9, 0, tzinfo=datetime.UTC),
     "title_en": "Outlook: commercial space enters an era of scale and ecosystems",
     "title_zh_hans": "展望：商业航天进入规模化与生态化发展阶段",
@@ -186,6 +196,102 @@ SAMPLE_BODY_EN = "This is a fictional article included as demo content, so that 
 SAMPLE_BODY_ZH = "这是一篇虚构的演示文章，用于让列表、分页和订阅源有一定的内容量。"
 
 
+# Cover drawing: the site's blues, one touch of its red; drawn at twice the
+# size and scaled down, so that lines come out smooth.
+COVER_SIZE = (1600, 900)
+SCALE = 2
+NAVY, DEEP, LINE, SOFT, RED = "#0b3a6f", "#072646", "#9cc3ea", "#dbe7f3", "#c8454a"
+
+
+def _canvas():
+    width, height = (side * SCALE for side in COVER_SIZE)
+    # A quiet vertical gradient from deep to brand blue.
+    mask = Image.linear_gradient("L").resize((width, height))
+    image = Image.composite(
+        Image.new("RGB", (width, height), NAVY),
+        Image.new("RGB", (width, height), DEEP),
+        mask,
+    )
+    return image, ImageDraw.Draw(image), width, height
+
+
+def _ellipse(centre, radii, tilt, steps=360):
+    (cx, cy), (rx, ry) = centre, radii
+    cos_t, sin_t = math.cos(tilt), math.sin(tilt)
+    points = []
+    for step in range(steps + 1):
+        angle = 2 * math.pi * step / steps
+        x, y = rx * math.cos(angle), ry * math.sin(angle)
+        points.append((cx + x * cos_t - y * sin_t, cy + x * sin_t + y * cos_t))
+    return points
+
+
+def _dot(draw, point, radius, fill):
+    x, y = point
+    draw.ellipse([x - radius, y - radius, x + radius, y + radius], fill=fill)
+
+
+def _draw_orbits(draw, width, height):
+    # The curve of the Earth along the bottom, and orbits around it.
+    centre = (width * 0.5, height * 1.9)
+    for ring, colour in ((height * 1.25, "#123f70"), (height * 1.18, "#0d3561")):
+        x, y = centre
+        draw.ellipse([x - ring, y - ring, x + ring, y + ring], fill=colour)
+    x, y = centre
+    ring = height * 1.18
+    draw.arc(
+        [x - ring, y - ring, x + ring, y + ring], 180, 360, fill=LINE, width=3 * SCALE
+    )
+    orbits = [
+        ((width * 0.5, height * 0.62), (width * 0.44, height * 0.16), -0.10),
+        ((width * 0.5, height * 0.58), (width * 0.36, height * 0.24), 0.16),
+        ((width * 0.52, height * 0.52), (width * 0.28, height * 0.12), -0.32),
+    ]
+    for index, (middle, radii, tilt) in enumerate(orbits):
+        points = _ellipse(middle, radii, tilt)
+        draw.line(points, fill=LINE if index else SOFT, width=2 * SCALE)
+        for share in (0.08, 0.41, 0.73):
+            _dot(draw, points[int(share * 360 + index * 40) % 360], 7 * SCALE, SOFT)
+    _dot(draw, _ellipse(*orbits[1])[215], 11 * SCALE, RED)
+
+
+def _draw_growth(draw, width, height):
+    # A grid, a rising line and a small constellation: growth and networks.
+    step = width // 16
+    for x in range(step, width, step):
+        draw.line([(x, 0), (x, height)], fill="#123f70", width=SCALE)
+    for y in range(step, height, step):
+        draw.line([(0, y), (width, y)], fill="#123f70", width=SCALE)
+    points = [
+        (width * (0.08 + 0.84 * i / 11), height * (0.82 - 0.6 * (i / 11) ** 1.6))
+        for i in range(12)
+    ]
+    draw.line(points, fill=SOFT, width=4 * SCALE, joint="curve")
+    for point in points[::2]:
+        _dot(draw, point, 8 * SCALE, LINE)
+    _dot(draw, points[-1], 12 * SCALE, RED)
+    stars = [(0.62, 0.22), (0.7, 0.14), (0.78, 0.26), (0.86, 0.16), (0.74, 0.36)]
+    stars = [(width * x, height * y) for x, y in stars]
+    draw.line([stars[0], stars[1], stars[3], stars[2], stars[0], stars[4], stars[2]],
+              fill=LINE, width=SCALE)  # fmt: skip
+    for star in stars:
+        _dot(draw, star, 6 * SCALE, SOFT)
+
+
+COVERS = {"orbits": _draw_orbits, "growth": _draw_growth}
+
+
+def draw_cover(kind):
+    """An abstract cover in the site's colours, so the demo articles have images."""
+    image, draw, width, height = _canvas()
+    COVERS[kind](draw, width, height)
+    image = image.resize(COVER_SIZE, Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=90)
+    # A named file: the image field reads the cover's size from it when saved.
+    return ContentFile(buffer.getvalue(), name="cover.jpg")
+
+
 def load(log):
     tags = {}
     for slug, name_en, name_zh in TAGS:
@@ -206,6 +312,7 @@ def load(log):
         member_slugs = record.pop("members", [])
         scenarios = record.pop("scenarios", None)
         event_slug = record.pop("event", None)
+        cover = record.pop("cover", None)
         record["event"] = (
             Event.objects.filter(slug=event_slug).first() if event_slug else None
         )
@@ -216,6 +323,9 @@ def load(log):
         article.members.set(Member.objects.filter(slug__in=member_slugs))
         if scenarios == "all" and record["event"]:
             article.scenarios.set(Scenario.objects.filter(announced_at=record["event"]))
+        image = article.cover_image
+        if cover and (not image or not image.storage.exists(image.name)):
+            image.save(f"{slug}.jpg", draw_cover(cover), save=True)
         log("created" if created else "updated", article)
 
     now = timezone.now()

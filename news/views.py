@@ -1,26 +1,23 @@
 from django.core.exceptions import BadRequest
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView
 
-from alliance.listing import StrictPageMixin
+from alliance.listing import ListPageMixin
 from alliance.models import Scenario
 from alliance.preview import PreviewMixin
+from alliance.publishing import columns, summary_fields
 from members.models import Member
 
 from .models import Article, Tag
 
-
-def search_articles(queryset, query):
-    """Articles whose title, summary or body contains the query in either language."""
-    condition = Q()
-    for field in ("title", "summary", "body"):
-        for language in ("en", "zh_hans"):
-            condition |= Q(**{f"{field}_{language}__icontains": query})
-    return queryset.filter(condition)
+# A card shows no body: leave the long text in the database.
+CARD_DEFERRED = ["body", "body_en", "body_zh_hans", "byline", "source_name",
+                 "source_url", "source_published_on"]  # fmt: skip
+TAG_FIELDS = summary_fields("name")
 
 
-class ArticleListView(StrictPageMixin, ListView):
+class ArticleListView(ListPageMixin, ListView):
     """Published articles, newest first; filters ?tag=, ?member=, ?q=."""
 
     template_name = "news/article_list.html"
@@ -31,7 +28,10 @@ class ArticleListView(StrictPageMixin, ListView):
         articles = (
             Article.objects.published()
             .newest_first()
-            .prefetch_related(Prefetch("tags", queryset=Tag.objects.published()))
+            .defer(*CARD_DEFERRED)
+            .prefetch_related(
+                Prefetch("tags", queryset=Tag.objects.published().only(*TAG_FIELDS))
+            )
         )
         self.tag = self.member = None
         self.query = self.request.GET.get("q", "").strip()[: self.max_query_length]
@@ -48,7 +48,8 @@ class ArticleListView(StrictPageMixin, ListView):
                 )
             articles = articles.filter(members=self.member)
         if self.query:
-            articles = search_articles(articles, self.query)
+            # The site search's index: every word (or Chinese pair) must match.
+            articles = articles.search(self.query)
         return articles
 
     def get_context_data(self, **kwargs):
@@ -69,25 +70,34 @@ class ArticleDetailView(PreviewMixin, DetailView):
 
     def get_base_queryset(self):
         return Article.objects.select_related("event").prefetch_related(
-            Prefetch("tags", queryset=Tag.objects.published()),
-            Prefetch("members", queryset=Member.objects.published().order_by("name")),
+            Prefetch("tags", queryset=Tag.objects.published().only(*TAG_FIELDS)),
+            Prefetch(
+                "members",
+                queryset=Member.objects.published()
+                .only(*summary_fields("name"))
+                .order_by("name"),
+            ),
             Prefetch(
                 "scenarios",
-                queryset=Scenario.objects.published().select_related("field"),
+                queryset=Scenario.objects.published()
+                .select_related("field")
+                .only(*summary_fields("title"), *columns("field__name")),
             ),
         )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         article = self.object
-        published = Article.objects.published()
+        neighbours = Article.objects.published().only(
+            "published_at", *summary_fields("title")
+        )
         context["previous_article"] = (
-            published.filter(published_at__lt=article.published_at)
+            neighbours.filter(published_at__lt=article.published_at)
             .order_by("-published_at", "-pk")
             .first()
         )
         context["next_article"] = (
-            published.filter(published_at__gt=article.published_at)
+            neighbours.filter(published_at__gt=article.published_at)
             .order_by("published_at", "pk")
             .first()
         )
