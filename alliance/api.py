@@ -1,15 +1,14 @@
 import django_filters
-from django.db.models import Prefetch
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
-
-from members.models import Member
 
 from .api_backends import parse_moment
 from .api_common import (
     COMMON_PARAMETERS,
     ERROR_RESPONSES,
+    BooleanFilter,
+    Nested,
     PublicAPIMixin,
     PublicViewSet,
     UTCDateTimeField,
@@ -22,7 +21,6 @@ from .models import (
     Initiative,
     InitiativeKind,
     Scenario,
-    ScenarioParticipation,
     ScenarioStage,
     Tombstone,
 )
@@ -52,17 +50,15 @@ class ScenarioFilter(django_filters.FilterSet):
 class ScenarioViewSet(PublicViewSet):
     """Published application scenarios, with their members and roles."""
 
-    queryset = (
-        Scenario.objects.published()
-        .select_related("field", "announced_at")
-        .prefetch_related(
-            Prefetch(
-                "participations",
-                queryset=ScenarioParticipation.objects.filter(
-                    member__in=Member.objects.published()
-                ).select_related("member"),
-            )
-        )
+    queryset = Scenario.objects.published().select_related("field", "announced_at")
+    nested = (
+        Nested(
+            "members",
+            "member-detail",
+            order=("role", "member__name"),
+            extra=("role",),
+            wrap="member",
+        ),
     )
     serializer_class = ScenarioSerializer
     filterset_class = ScenarioFilter
@@ -80,7 +76,7 @@ class FieldViewSet(PublicViewSet):
 
 
 class EventFilter(django_filters.FilterSet):
-    upcoming = django_filters.BooleanFilter(
+    upcoming = BooleanFilter(
         method="filter_upcoming", help_text="true: not yet over; false: over."
     )
     starts_after = django_filters.DateFilter(field_name="starts_on", lookup_expr="gte")
@@ -103,9 +99,8 @@ class EventFilter(django_filters.FilterSet):
 class EventViewSet(PublicViewSet):
     """Published events."""
 
-    queryset = Event.objects.published().prefetch_related(
-        Prefetch("members", queryset=Member.objects.published())
-    )
+    queryset = Event.objects.published()
+    nested = (Nested("members", "member-detail", order=("member__name",)),)
     serializer_class = EventSerializer
     filterset_class = EventFilter
     search_fields = ["name_en", "name_zh_hans", "city_en", "city_zh_hans"]
@@ -124,11 +119,8 @@ class InitiativeFilter(django_filters.FilterSet):
 class InitiativeViewSet(PublicViewSet):
     """Published initiatives (the alliance, communities, funds, programmes)."""
 
-    queryset = (
-        Initiative.objects.published()
-        .select_related("launched_at")
-        .prefetch_related(Prefetch("participants", queryset=Member.objects.published()))
-    )
+    queryset = Initiative.objects.published().select_related("launched_at")
+    nested = (Nested("participants", "member-detail", order=("member__name",)),)
     serializer_class = InitiativeSerializer
     filterset_class = InitiativeFilter
     search_fields = ["name_en", "name_zh_hans"]

@@ -6,7 +6,7 @@ import datetime
 
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from rest_framework import exceptions
+from rest_framework import exceptions, filters
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.filters import BaseFilterBackend
 from rest_framework.throttling import SimpleRateThrottle
@@ -51,13 +51,47 @@ class PartnerKeyAuthentication(BaseAuthentication):
             PartnerKey.objects.filter(pk=partner_key.pk).update(last_used_at=now)
 
 
-class AnonymousThrottle(SimpleRateThrottle):
+class WindowThrottle(SimpleRateThrottle):
+    """Count requests in fixed windows with one atomic increment in the shared cache.
+
+    REST framework's own throttles keep a list of every request's time and
+    rewrite it on each request: the list grows with the rate, and two workers
+    writing it at once lose counts. A counter per window costs one increment,
+    counts every request exactly once whichever worker serves it, and at the
+    edge of two windows lets through at most twice the rate for a moment.
+    """
+
+    def allow_request(self, request, view):
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        now = self.timer()
+        window = int(now // self.duration)
+        self.wait_seconds = (window + 1) * self.duration - now
+        key = f"{self.key}:{window}"
+        try:
+            count = self.cache.incr(key)
+        except ValueError:
+            # The first request of a window; another worker may start it too.
+            count = 1 if self.cache.add(key, 1, self.duration + 1) else None
+            if count is None:
+                count = self.cache.incr(key)
+        # An unreachable cache answers None: serve rather than refuse everyone.
+        return count is None or count <= self.num_requests
+
+    def wait(self):
+        return getattr(self, "wait_seconds", None)
+
+
+class AnonymousThrottle(WindowThrottle):
     """Requests without a key, counted per client address."""
 
     scope = "anon"
 
     def get_cache_key(self, request, view):
-        if isinstance(request.auth, PartnerKey):
+        if isinstance(getattr(request, "auth", None), PartnerKey):
             return None
         return self.cache_format % {
             "scope": self.scope,
@@ -65,13 +99,13 @@ class AnonymousThrottle(SimpleRateThrottle):
         }
 
 
-class PartnerThrottle(SimpleRateThrottle):
+class PartnerThrottle(WindowThrottle):
     """Requests with a partner key, counted per key, at the partners' higher rate."""
 
     scope = "partner"
 
     def get_cache_key(self, request, view):
-        if not isinstance(request.auth, PartnerKey):
+        if not isinstance(getattr(request, "auth", None), PartnerKey):
             return None
         return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
 
@@ -110,3 +144,67 @@ class UpdatedSinceFilter(BaseFilterBackend):
                 }
             ) from None
         return queryset.filter(**{f"{view.changed_field}__gte": moment})
+
+
+class SearchFilter(filters.SearchFilter):
+    """`?search=`: the site search's index where the model has one.
+
+    Articles, members, scenarios and events are found as on the site's
+    pages, through their search documents (every word must appear, a word
+    of three letters or more also as the start of a longer one, Chinese by
+    runs of characters); the small category lists match `search_fields`
+    with `icontains`.
+    """
+
+    search_description = (
+        "Words to look for. Every word must appear in the item's text, in "
+        "either language; a word of three letters or more also matches the "
+        "start of a longer word."
+    )
+
+    def filter_queryset(self, request, queryset, view):
+        if not hasattr(queryset, "search"):
+            return super().filter_queryset(request, queryset, view)
+        query = request.query_params.get(self.search_param, "")
+        return queryset.search(query) if query.strip() else queryset
+
+
+class OrderingFilter(filters.OrderingFilter):
+    """`?ordering=`: one of the view's `ordering_fields`, `-` in front to reverse it.
+
+    Anything else is a 400 listing the allowed values, rather than a quiet
+    fallback to the default order. `updated_at` sorts by the view's
+    `changed_field`, the value the items show as their `updated_at`.
+    """
+
+    def get_ordering(self, request, queryset, view):
+        value = request.query_params.get(self.ordering_param)
+        if not value:
+            return self.get_default_ordering(view)
+        allowed = self.allowed_values(view)
+        if value not in allowed:
+            raise exceptions.ValidationError(
+                {self.ordering_param: [f"Use one of: {', '.join(allowed)}."]}
+            )
+        name = value.removeprefix("-")
+        if name == "updated_at":
+            name = view.changed_field
+        return (f"-{name}" if value.startswith("-") else name,)
+
+    @staticmethod
+    def allowed_values(view):
+        return [value for name in view.ordering_fields for value in (name, f"-{name}")]
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": self.ordering_param,
+                "required": False,
+                "in": "query",
+                "description": (
+                    "The order of the list; `-` in front reverses it. Default: "
+                    f"{', '.join(self.get_default_ordering(view))}."
+                ),
+                "schema": {"type": "string", "enum": self.allowed_values(view)},
+            }
+        ]

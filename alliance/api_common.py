@@ -7,14 +7,17 @@ and JSON errors. Resources in each app's `api.py` only say what is theirs.
 """
 
 import datetime
+from dataclasses import dataclass
 
+import django_filters
+from django import forms
 from django.conf import settings
-from django.db.models import Max
 from django.http import JsonResponse
 from django.urls import NoReverseMatch
 from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -23,10 +26,12 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import exceptions, serializers, status, viewsets
-from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .api_backends import OrderingFilter, SearchFilter, UpdatedSinceFilter
 from .models import PartnerKey
+from .publishing import list_url, slug_url
+from .response_cache import last_modified
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 KEY_HEADER = "X-Api-Key"
@@ -87,6 +92,27 @@ ERROR_RESPONSES = {
 }
 
 
+# --- Filters ----------------------------------------------------------------
+
+
+class StrictBooleanField(forms.Field):
+    """true/false or 1/0, nothing else: a typo is an error, not "no filter"."""
+
+    values = {"true": True, "1": True, "false": False, "0": False}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        try:
+            return self.values[str(value).lower()]
+        except KeyError:
+            raise forms.ValidationError("Use true or false.") from None
+
+
+class BooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
 # --- Item shape -------------------------------------------------------------
 
 
@@ -108,10 +134,46 @@ def image_data(request, image, width=None, height=None):
     if not image:
         return None
     return {
-        "url": request.build_absolute_uri(image.url),
+        "url": absolute(request, image.url),
         "width": width,
         "height": height,
     }
+
+
+def language_column(code):
+    return code.replace("-", "_")
+
+
+def column_order():
+    """Columns of a translated field to try, in order: the active language's, then the rest."""
+    current = language_column(translation.get_language() or settings.LANGUAGE_CODE)
+    return [current] + [
+        column for column in map(language_column, LANGUAGE_CODES) if column != current
+    ]
+
+
+class TranslatedField(serializers.CharField):
+    """A translated text in the requested language, or in another when it has none.
+
+    What the model's translated attribute gives, read from the language
+    columns directly: that attribute works out the language and its
+    fallbacks on every access, hundreds of times in a list answer.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, obj):
+        root = self.root
+        order = getattr(root, "_column_order", None)
+        if order is None:
+            order = root._column_order = column_order()
+        values = obj.__dict__
+        for column in order:
+            value = values.get(f"{self.field_name}_{column}")
+            if value:
+                return value
+        return ""
 
 
 class PublicSerializer(serializers.ModelSerializer):
@@ -132,16 +194,20 @@ class PublicSerializer(serializers.ModelSerializer):
 
     api_detail_name = None  # the router's detail route, e.g. "member-detail"
 
-    def get_url(self, obj) -> str:
-        from django.urls import reverse
+    def build_field(self, field_name, info, model_class, nested_depth):
+        if field_name in getattr(self.Meta, "translated", ()):
+            model_field = model_class._meta.get_field(field_name)
+            return TranslatedField, {"help_text": model_field.verbose_name}
+        return super().build_field(field_name, info, model_class, nested_depth)
 
-        return self.context["request"].build_absolute_uri(
-            reverse(f"api:{self.api_detail_name}", args=[obj.slug])
+    def get_url(self, obj) -> str:
+        return absolute(
+            self.context["request"], slug_url(f"api:{self.api_detail_name}", obj.slug)
         )
 
     def get_html_url(self, obj) -> str | None:
         try:
-            return self.context["request"].build_absolute_uri(obj.get_absolute_url())
+            return absolute(self.context["request"], obj.get_absolute_url())
         except (AttributeError, NoReverseMatch):
             return None
 
@@ -163,21 +229,100 @@ class CategorySerializer(PublicSerializer):
     filter_parameter = None  # its query parameter, e.g. "sector"
 
     def get_html_url(self, obj) -> str:
-        from django.urls import reverse
+        url = list_url(self.list_url_name, **{self.filter_parameter: obj.slug})
+        return absolute(self.context["request"], url)
 
-        url = f"{reverse(self.list_url_name)}?{self.filter_parameter}={obj.slug}"
-        return self.context["request"].build_absolute_uri(url)
+
+def absolute(request, path):
+    """`request.build_absolute_uri(path)` for a path on this site.
+
+    A list answer holds hundreds of links; the scheme and host (checked
+    against ALLOWED_HOSTS each time) are worked out once per request.
+    """
+    if "://" in path:  # already absolute, as object storage gives media
+        return path
+    origin = getattr(request, "_site_origin", None)
+    if origin is None:
+        origin = request._site_origin = request.build_absolute_uri("/")[:-1]
+    return origin + path
 
 
 def summary(obj, request, route, title="name"):
     """A nested summary of a related object: slug, its title, and its API URL."""
-    from django.urls import reverse
-
     return {
         "slug": obj.slug,
         title: getattr(obj, title),
-        "url": request.build_absolute_uri(reverse(f"api:{route}", args=[obj.slug])),
+        "url": absolute(request, slug_url(f"api:{route}", obj.slug)),
     }
+
+
+@dataclass(frozen=True)
+class Nested:
+    """A many-to-many relation an item shows as summaries of the published objects it links to.
+
+    `route` is the API route of those objects, `title` the field a summary
+    shows beside the slug, `order` how they are listed (lookups from the link
+    table), and `extra` fields of the link itself (a member's role in a
+    scenario) that come along, with the summary then under `wrap`.
+    """
+
+    relation: str
+    route: str
+    title: str = "name"
+    order: tuple = ()
+    extra: tuple = ()
+    wrap: str = ""
+
+
+def in_language(values):
+    """The value for the active language, else the first language that has one."""
+    current = (translation.get_language() or settings.LANGUAGE_CODE).replace("-", "_")
+    if values.get(current):
+        return values[current]
+    return next((value for value in values.values() if value), "")
+
+
+def attach_summaries(items, model, nested, request):
+    """Give each item `nested_summaries[relation]`: the summaries of what it links to.
+
+    One light query per relation, through its link table, reading only the
+    columns a summary shows. Loading related rows as model instances and
+    handing each item a related manager, as prefetch_related does, cost more
+    than the rest of a list answer.
+    """
+    by_pk = {item.pk: item for item in items}
+    for item in items:
+        item.nested_summaries = {spec.relation: [] for spec in nested}
+    if not by_pk:
+        return
+    for spec in nested:
+        field = model._meta.get_field(spec.relation)
+        through = field.remote_field.through
+        source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+        codes = [code.replace("-", "_") for code, _name in settings.LANGUAGES]
+        rows = (
+            through.objects.filter(
+                field.related_model.published_condition(prefix=f"{target}__"),
+                **{f"{source}__in": list(by_pk)},
+            )
+            .order_by(*spec.order, f"{target}_id")
+            .values_list(
+                f"{source}_id",
+                f"{target}__slug",
+                *(f"{target}__{spec.title}_{code}" for code in codes),
+                *spec.extra,
+            )
+        )
+        for item_pk, slug, *rest in rows:
+            titles, extra = rest[: len(codes)], rest[len(codes) :]
+            entry = {
+                "slug": slug,
+                spec.title: in_language(dict(zip(codes, titles, strict=True))),
+                "url": absolute(request, slug_url(f"api:{spec.route}", slug)),
+            }
+            if spec.wrap:
+                entry = {spec.wrap: entry, **dict(zip(spec.extra, extra, strict=True))}
+            by_pk[item_pk].nested_summaries[spec.relation].append(entry)
 
 
 class SummarySerializer(serializers.Serializer):
@@ -234,6 +379,13 @@ class PublicAPIMixin:
     changed_field = "updated_at"
     ordering = ["id"]
     ordering_fields = ["id", "updated_at"]
+    # REST_FRAMEWORK's backends, with an ordering that refuses unknown values.
+    filter_backends = [
+        UpdatedSinceFilter,
+        DjangoFilterBackend,
+        SearchFilter,
+        OrderingFilter,
+    ]
     base_parameters = {
         "lang",
         "cursor",
@@ -246,6 +398,7 @@ class PublicAPIMixin:
 
     def initial(self, request, *args, **kwargs):
         self._activate_language(request)
+        self._check_format(request)
         super().initial(request, *args, **kwargs)
         self._check_parameters(request)
 
@@ -262,6 +415,11 @@ class PublicAPIMixin:
         translation.activate(language)
         request.LANGUAGE_CODE = language
 
+    def _check_format(self, request):
+        # JSON is the only format: another is a 400 saying so, not a bare 404.
+        if request.query_params.get("format") not in (None, "json"):
+            raise exceptions.ValidationError({"format": ["Use json, or leave it out."]})
+
     def _allowed_parameters(self):
         allowed = set(self.base_parameters)
         filterset_class = getattr(self, "filterset_class", None)
@@ -270,7 +428,7 @@ class PublicAPIMixin:
         return allowed
 
     def _check_parameters(self, request):
-        if self.action != "list":
+        if getattr(self, "action", None) != "list":
             allowed = {"lang", "format"}
         else:
             allowed = self._allowed_parameters()
@@ -296,30 +454,30 @@ class PublicAPIMixin:
         response["Content-Language"] = translation.get_language()
         return response
 
+    # The relations whose summaries each item shows (see `Nested`).
+    nested = ()
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None and self.nested:
+            attach_summaries(page, queryset.model, self.nested, self.request)
+        return page
+
+    def get_object(self):
+        item = super().get_object()
+        if self.nested:
+            attach_summaries([item], type(item), self.nested, self.request)
+        return item
+
     def _set_cache_headers(self, request, response):
-        last_modified = getattr(self, "_last_modified", None)
-        if last_modified:
-            response["Last-Modified"] = http_date(last_modified.timestamp())
+        # Any change that could alter this answer, a nested object's or a
+        # deletion's included, moves the site-wide time; so an unchanged
+        # Last-Modified means an unchanged answer.
+        response["Last-Modified"] = http_date(last_modified().timestamp())
         if isinstance(request.auth, PartnerKey):
             patch_cache_control(response, private=True, max_age=60)
         else:
             patch_cache_control(response, public=True, max_age=60)
-
-    def list(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        items = page if page is not None else list(queryset)
-        self._last_modified = max(
-            (getattr(item, self.changed_field) for item in items), default=None
-        )
-        if self._last_modified is None:
-            self._last_modified = queryset.aggregate(latest=Max(self.changed_field))[
-                "latest"
-            ]
-        serializer = self.get_serializer(items, many=True)
-        if page is not None:
-            return self.get_paginated_response(serializer.data)
-        return Response(serializer.data)
 
 
 class PublicViewSet(PublicAPIMixin, viewsets.ReadOnlyModelViewSet):
@@ -331,9 +489,3 @@ class PublicViewSet(PublicAPIMixin, viewsets.ReadOnlyModelViewSet):
 
     lookup_field = "slug"
     lookup_value_regex = "[-a-zA-Z0-9_]+"
-
-    def retrieve(self, request, *args, **kwargs):
-        instance = self.get_object()
-        self._last_modified = getattr(instance, self.changed_field)
-        serializer = self.get_serializer(instance)
-        return Response(serializer.data)

@@ -3,7 +3,7 @@
 Each app contributes read-only viewsets from its own `api.py`.
 """
 
-from rest_framework.routers import DefaultRouter
+from rest_framework import routers
 
 from members.api import MemberViewSet, SectorViewSet
 from news.api import ArticleViewSet, TagViewSet
@@ -15,9 +15,15 @@ from .api import (
     ScenarioViewSet,
     TombstoneViewSet,
 )
+from .api_common import PublicAPIMixin
 
 
-class Router(DefaultRouter):
+class APIRootView(PublicAPIMixin, routers.APIRootView):
+    """The list of resources, with the same headers and parameters as every answer."""
+
+
+class Router(routers.DefaultRouter):
+    APIRootView = APIRootView
     include_format_suffixes = False
 
 

@@ -17,6 +17,12 @@ ROLES = {
     },
 }
 ACTIONS = ["view", "add", "change", "delete"]
+# What a role may look up without changing it. Editors link articles,
+# scenario participations, initiatives and events to members, and the
+# admin's autocomplete for those links answers only users who may view members.
+VIEW_ONLY = {
+    "Editors": {"members": ["member"]},
+}
 
 
 def sync_roles(apps):
@@ -38,6 +44,10 @@ def sync_roles(apps):
             for app_label, models in models_by_app.items()
             for model in models
             for action in ACTIONS
+        ] + [
+            (app_label, f"view_{model}")
+            for app_label, models in VIEW_ONLY.get(name, {}).items()
+            for model in models
         ]
         permissions = [
             permission_model.objects.get(

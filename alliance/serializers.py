@@ -1,4 +1,3 @@
-from django.urls import reverse
 from rest_framework import serializers
 
 from .api_common import (
@@ -6,10 +5,12 @@ from .api_common import (
     ImageSerializer,
     PublicSerializer,
     SummarySerializer,
+    absolute,
     image_data,
     summary,
 )
 from .models import Event, Field, Initiative, Scenario
+from .publishing import slug_url
 
 
 class FieldSerializer(CategorySerializer):
@@ -69,16 +70,17 @@ class ScenarioSerializer(PublicSerializer):
         )
 
     def get_participants(self, obj) -> ParticipantSerializer(many=True):
-        request = self.context["request"]
-        return [
-            {"member": summary(p.member, request, "member-detail"), "role": p.role}
-            for p in obj.participations.all()
-        ]
+        return obj.nested_summaries["members"]
 
     def get_image(self, obj) -> ImageSerializer(allow_null=True):
-        return image_data(
-            self.context["request"], obj.image, obj.image_width, obj.image_height
+        """The larger rendition of the image (never the upload), with its alt text."""
+        data = image_data(
+            self.context["request"],
+            obj.image_large,
+            obj.image_large_width,
+            obj.image_large_height,
         )
+        return {**data, "alt": obj.image_alt} if data else None
 
 
 class EventSerializer(PublicSerializer):
@@ -97,15 +99,12 @@ class EventSerializer(PublicSerializer):
         translated = ["name", "summary", "description", "city", "venue"]
 
     def get_ical_url(self, obj) -> str:
-        return self.context["request"].build_absolute_uri(
-            reverse("alliance:event-ical", args=[obj.slug])
+        return absolute(
+            self.context["request"], slug_url("alliance:event-ical", obj.slug)
         )
 
     def get_members(self, obj) -> SummarySerializer(many=True):
-        return [
-            summary(member, self.context["request"], "member-detail")
-            for member in obj.members.all()
-        ]
+        return obj.nested_summaries["members"]
 
 
 class MoneySerializer(serializers.Serializer):
@@ -152,7 +151,4 @@ class InitiativeSerializer(PublicSerializer):
         )
 
     def get_participants(self, obj) -> SummarySerializer(many=True):
-        return [
-            summary(member, self.context["request"], "member-detail")
-            for member in obj.participants.all()
-        ]
+        return obj.nested_summaries["participants"]

@@ -1,10 +1,27 @@
 import django_filters
-from django.db.models import Prefetch
+from django import forms
+from django_countries import countries
 
-from alliance.api_common import PublicViewSet, public_viewset
+from alliance.api_common import Nested, PublicViewSet, public_viewset
 
 from .models import Member, Sector, Tier
 from .serializers import MemberSerializer, SectorSerializer
+
+
+class CountryField(forms.CharField):
+    """An ISO 3166-1 alpha-2 code in any case, as on the directory page."""
+
+    def to_python(self, value):
+        code = super().to_python(value).upper()
+        if code and code not in countries:
+            raise forms.ValidationError(
+                f"Unknown country code '{code[:10]}': use a two-letter ISO code."
+            )
+        return code
+
+
+class CountryFilter(django_filters.CharFilter):
+    field_class = CountryField
 
 
 class MemberFilter(django_filters.FilterSet):
@@ -19,7 +36,7 @@ class MemberFilter(django_filters.FilterSet):
         queryset=Tier.objects.published(),
         help_text="A tier's slug.",
     )
-    country = django_filters.CharFilter(
+    country = CountryFilter(
         method="filter_country", help_text="ISO 3166-1 alpha-2 code, e.g. CN."
     )
 
@@ -28,17 +45,16 @@ class MemberFilter(django_filters.FilterSet):
         fields = ["sector", "tier", "country"]
 
     def filter_country(self, queryset, name, value):
-        return queryset.in_country(value.upper())
+        return queryset.in_country(value)
 
 
 @public_viewset
 class MemberViewSet(PublicViewSet):
     """Published member organizations."""
 
-    queryset = (
-        Member.objects.published()
-        .select_related("tier")
-        .prefetch_related(Prefetch("sectors", queryset=Sector.objects.published()))
+    queryset = Member.objects.published().select_related("tier")
+    nested = (
+        Nested("sectors", "sector-detail", order=("sector__order", "sector__slug")),
     )
     serializer_class = MemberSerializer
     filterset_class = MemberFilter

@@ -5,7 +5,6 @@ from alliance.api_common import (
     PublicSerializer,
     SummarySerializer,
     image_data,
-    summary,
 )
 
 from .models import Member, Sector
@@ -75,10 +74,7 @@ class MemberSerializer(PublicSerializer):
         ]
 
     def get_sectors(self, obj) -> SummarySerializer(many=True):
-        request = self.context["request"]
-        return [
-            summary(sector, request, "sector-detail") for sector in obj.sectors.all()
-        ]
+        return obj.nested_summaries["sectors"]
 
     def get_logo(self, obj) -> LogoSerializer(allow_null=True):
         """The logo rendition (never the upload itself), with its alternative text."""

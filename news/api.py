@@ -1,9 +1,7 @@
 import django_filters
-from django.db.models import Prefetch
 from django.db.models.functions import Greatest
 
-from alliance.api_common import PublicViewSet, public_viewset
-from alliance.models import Scenario
+from alliance.api_common import BooleanFilter, Nested, PublicViewSet, public_viewset
 from members.models import Member
 
 from .models import Article, Tag
@@ -23,9 +21,7 @@ class ArticleFilter(django_filters.FilterSet):
         queryset=Member.objects.published(),
         help_text="A member's slug.",
     )
-    featured = django_filters.BooleanFilter(
-        help_text="true for featured articles only."
-    )
+    featured = BooleanFilter(help_text="true for featured articles only.")
 
     class Meta:
         model = Article
@@ -40,7 +36,12 @@ class ArticleViewSet(PublicViewSet):
     filterset_class = ArticleFilter
     changed_field = "changed_at"
     search_fields = ["title_en", "title_zh_hans", "summary_en", "summary_zh_hans"]
-    ordering_fields = ["id", "published_at"]
+    ordering_fields = ["id", "updated_at", "published_at"]
+    nested = (
+        Nested("tags", "tag-detail", order=("tag__slug",)),
+        Nested("members", "member-detail", order=("member__name",)),
+        Nested("scenarios", "scenario-detail", "title", order=("scenario__title",)),
+    )
 
     def get_queryset(self):
         # A new query each time: published() compares with the current time.
@@ -48,11 +49,6 @@ class ArticleViewSet(PublicViewSet):
             Article.objects.published()
             .annotate(changed_at=Greatest("updated_at", "published_at"))
             .select_related("event")
-            .prefetch_related(
-                Prefetch("tags", queryset=Tag.objects.published()),
-                Prefetch("members", queryset=Member.objects.published()),
-                Prefetch("scenarios", queryset=Scenario.objects.published()),
-            )
         )
 
 

@@ -66,8 +66,12 @@ class ArticleSerializer(PublicSerializer):
         return render_markdown(obj.body)
 
     def get_cover_image(self, obj) -> ImageSerializer(allow_null=True):
+        """The larger rendition of the cover (never the upload), with its alt text."""
         data = image_data(
-            self.context["request"], obj.cover_image, obj.cover_width, obj.cover_height
+            self.context["request"],
+            obj.cover_large,
+            obj.cover_large_width,
+            obj.cover_large_height,
         )
         return {**data, "alt": obj.cover_alt} if data else None
 
@@ -81,22 +85,13 @@ class ArticleSerializer(PublicSerializer):
         }
 
     def get_tags(self, obj) -> SummarySerializer(many=True):
-        return [
-            summary(tag, self.context["request"], "tag-detail")
-            for tag in obj.tags.all()
-        ]
+        return obj.nested_summaries["tags"]
 
     def get_members(self, obj) -> SummarySerializer(many=True):
-        return [
-            summary(member, self.context["request"], "member-detail")
-            for member in obj.members.all()
-        ]
+        return obj.nested_summaries["members"]
 
     def get_scenarios(self, obj) -> TitledSummarySerializer(many=True):
-        return [
-            summary(s, self.context["request"], "scenario-detail", "title")
-            for s in obj.scenarios.all()
-        ]
+        return obj.nested_summaries["scenarios"]
 
     def get_event(self, obj) -> SummarySerializer(allow_null=True):
         event = obj.event

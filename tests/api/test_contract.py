@@ -1,6 +1,7 @@
 """The partner API's contract, resource by resource."""
 
 import datetime
+import time
 
 import pytest
 from django.utils import timezone
@@ -147,6 +148,18 @@ def test_money_is_given_as_a_string_with_its_display_form(client):
         ("/api/v1/events/?starts_after=tomorrow", "starts_after"),
         ("/api/v1/tombstones/?since=last-week", "since"),
         ("/api/v1/news/a/?page_size=3", "page_size"),
+        ("/api/v1/events/?upcoming=maybe", "upcoming"),
+        ("/api/v1/news/?featured=yes", "featured"),
+        ("/api/v1/members/?country=zz", "country"),
+        ("/api/v1/members/?country=china", "country"),
+        ("/api/v1/members/?tier=nope", "tier"),
+        ("/api/v1/news/?tag=nope", "tag"),
+        ("/api/v1/initiatives/?kind=nope", "kind"),
+        ("/api/v1/tombstones/?resource=nope", "resource"),
+        ("/api/v1/news/?ordering=-", "ordering"),
+        ("/api/v1/news/?cursor=garbage", "cursor"),
+        ("/api/v1/news/?format=xml", "format"),
+        ("/api/v1/news/a/?format=api", "format"),
     ],
 )
 def test_bad_parameters_get_a_json_400_naming_the_parameter(client, path, parameter):
@@ -158,11 +171,64 @@ def test_bad_parameters_get_a_json_400_naming_the_parameter(client, path, parame
     assert body["status"] == 400 and parameter in body["errors"]
 
 
+def test_filters_take_the_values_the_pages_take(client):
+    from tests.factories import TierFactory
+
+    MemberFactory(slug="cn", country="CN", tier=TierFactory(slug="founding"))
+    MemberFactory(slug="fr", country="FR")
+    ArticleFactory(slug="plain")
+    ArticleFactory(slug="star", featured=True)
+    EventFactory(slug="next")
+
+    def slugs(path):
+        response = client.get(path)
+        assert response.status_code == 200, response.content
+        return [item["slug"] for item in response.json()["results"]]
+
+    assert slugs("/api/v1/members/?country=cn") == ["cn"]
+    assert slugs("/api/v1/members/?country=FR") == ["fr"]
+    assert slugs("/api/v1/members/?tier=founding") == ["cn"]
+    for true, false in (("true", "false"), ("1", "0"), ("True", "FALSE")):
+        assert slugs(f"/api/v1/news/?featured={true}") == ["star"]
+        assert slugs(f"/api/v1/news/?featured={false}") == ["plain"]
+        assert slugs(f"/api/v1/events/?upcoming={true}") == ["next"]
+        assert slugs(f"/api/v1/events/?upcoming={false}") == []
+    # An empty value is no filter, as on the pages.
+    assert len(slugs("/api/v1/news/?featured=")) == 2
+
+
 def test_unknown_addresses_and_methods_answer_in_json(client):
     response = client.get("/api/v1/nothing-here/")
     assert response.status_code == 404 and response.json()["status"] == 404
     response = client.post("/api/v1/news/", {}, content_type="application/json")
     assert response.status_code == 405 and "not allowed" in response.json()["detail"]
+
+
+def test_an_unexpected_error_answers_json_in_the_api_and_the_page_elsewhere(
+    monkeypatch,
+):
+    from django.test import Client
+
+    from alliance.views import EventListView
+    from news.api import TagViewSet
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(TagViewSet, "list", fail)
+    monkeypatch.setattr(EventListView, "get_queryset", fail)
+    client = Client(raise_request_exception=False)
+    response = client.get("/api/v1/tags/")
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {
+        "status": 500,
+        "detail": "Something went wrong on our side.",
+    }
+    page = client.get("/events/")
+    assert page.status_code == 500
+    assert page["Content-Type"].startswith("text/html")
+    assert "Something went wrong on our side" in page.content.decode()
 
 
 def test_updated_since_accepts_any_valid_offset(client):
@@ -190,6 +256,31 @@ def test_updated_since_returns_changes_at_or_after_the_moment(client):
         ]
     ]
     assert slugs == ["new"]
+
+
+def test_members_count_as_changed_when_what_they_show_of_their_tier_changes(client):
+    from members.models import Member
+    from tests.factories import TierFactory
+
+    tier = TierFactory(name="Council member")
+    MemberFactory(slug="in-tier", tier=tier)
+    MemberFactory(slug="elsewhere")
+    Member.objects.update(updated_at=timezone.now() - datetime.timedelta(days=1))
+    since = (timezone.now() - datetime.timedelta(minutes=5)).isoformat()
+
+    def changed():
+        items = client.get("/api/v1/members/", {"updated_since": since}).json()
+        return [item["slug"] for item in items["results"]]
+
+    tier.description_en = "Not shown in the API."
+    tier.save()
+    assert changed() == []
+    tier.name_en = "Board member"
+    tier.save()
+    assert changed() == ["in-tier"]
+    assert client.get("/api/v1/members/in-tier/").json()["tier"]["name"] == (
+        "Board member"
+    )
 
 
 def test_a_scheduled_article_counts_as_changed_when_it_goes_live(client):
@@ -269,6 +360,22 @@ def test_conditional_get_answers_304(client):
         ).status_code
         == 304
     )
+
+
+def test_the_api_root_has_the_headers_of_every_answer(client):
+    root = client.get("/api/v1/")
+    assert root.status_code == 200
+    assert "http://testserver/api/v1/members/" in root.json().values()
+    assert root["Last-Modified"] and root["ETag"]
+    assert root["Cache-Control"] == "public, max-age=60"
+    assert root["Content-Language"] == "en"
+    assert (
+        client.get(
+            "/api/v1/", headers={"If-Modified-Since": root["Last-Modified"]}
+        ).status_code
+        == 304
+    )
+    assert client.get("/api/v1/?colour=blue").status_code == 400
 
 
 def test_cors_is_open_for_reading_the_api_only(client):
@@ -390,3 +497,79 @@ def test_anonymous_clients_are_throttled_and_told_when_to_retry(client, settings
         AnonymousThrottle.THROTTLE_RATES = PartnerThrottle.THROTTLE_RATES = (
             SimpleRateThrottle.THROTTLE_RATES
         )
+
+
+@pytest.fixture
+def low_rates(monkeypatch):
+    """Allowances small enough to use up: 3 a minute anonymously, 2 per key."""
+    from alliance.api_backends import AnonymousThrottle, PartnerThrottle
+
+    rates = {"anon": "3/min", "partner": "2/min"}
+    monkeypatch.setattr(AnonymousThrottle, "THROTTLE_RATES", rates)
+    monkeypatch.setattr(PartnerThrottle, "THROTTLE_RATES", rates)
+
+
+def test_a_partner_key_has_its_own_allowance_apart_from_anonymous_clients(
+    client, low_rates
+):
+    _first, first_key = create_key()
+    _second, second_key = create_key()
+
+    def get(key=None):
+        headers = {"X-Api-Key": key} if key else {}
+        return client.get("/api/v1/tags/", headers=headers)
+
+    assert [get(first_key).status_code for _ in range(2)] == [200, 200]
+    refused = get(first_key)
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 0
+    assert "throttled" in refused.json()["detail"].lower()
+    # Another key, and anonymous clients, still have their whole allowance.
+    assert [get(second_key).status_code for _ in range(2)] == [200, 200]
+    assert [get().status_code for _ in range(3)] == [200, 200, 200]
+    assert get().status_code == 429
+    # With the anonymous allowance used up, a key is still served.
+    _third, third_key = create_key()
+    assert get(third_key).status_code == 200
+
+
+def test_a_forged_forwarded_for_header_does_not_escape_the_api_limit(client):
+    from alliance.api_backends import AnonymousThrottle
+
+    original = AnonymousThrottle.THROTTLE_RATES
+    AnonymousThrottle.THROTTLE_RATES = {**original, "anon": "3/min"}
+    try:
+        statuses = [
+            client.get(
+                "/api/v1/tags/", headers={"X-Forwarded-For": f"198.51.100.{index}"}
+            ).status_code
+            for index in range(4)
+        ]
+    finally:
+        AnonymousThrottle.THROTTLE_RATES = original
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_last_modified_moves_when_a_nested_object_or_a_deletion_changes_the_answer(
+    client,
+):
+    member = MemberFactory(slug="acme", name="Acme Orbital")
+    ArticleFactory(slug="a", members=[member])
+    doomed = MemberFactory(slug="doomed")
+    detail = client.get("/api/v1/news/a/")
+    listing = client.get("/api/v1/members/")
+    time.sleep(1.1)  # Last-Modified counts whole seconds
+    member.name = "Acme Space"
+    member.save()
+    again = client.get(
+        "/api/v1/news/a/", headers={"If-Modified-Since": detail["Last-Modified"]}
+    )
+    assert again.status_code == 200
+    assert again.json()["members"][0]["name"] == "Acme Space"
+    listing_ims = client.get("/api/v1/members/")["Last-Modified"]
+    time.sleep(1.1)
+    doomed.delete()
+    shorter = client.get("/api/v1/members/", headers={"If-Modified-Since": listing_ims})
+    assert shorter.status_code == 200
+    assert [item["slug"] for item in shorter.json()["results"]] == ["acme"]
+    assert listing.status_code == 200

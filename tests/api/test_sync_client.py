@@ -4,6 +4,7 @@ import importlib.util
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 
 from tests.factories import (
     ArticleFactory,
@@ -19,6 +20,20 @@ CLIENT_PATH = Path(__file__).resolve().parents[2] / "examples" / "sync_client.py
 spec = importlib.util.spec_from_file_location("sync_client", CLIENT_PATH)
 sync_client = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(sync_client)
+
+
+def backdate_everything():
+    """Make all content a day old, so that a sync sees only what changes afterwards
+    (without it, everything would fall inside the client's overlap window)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from alliance.tombstones import RESOURCES
+
+    day_ago = timezone.now() - datetime.timedelta(days=1)
+    for label in RESOURCES:
+        apps.get_model(label).objects.update(updated_at=day_ago)
 
 
 def published_content(client):
@@ -45,6 +60,7 @@ def test_mirror_equals_the_published_content_after_each_sync(live_server, tmp_pa
     EventFactory(slug="forum")
     InitiativeFactory(slug="community").participants.add(members[1])
     MemberFactory(slug="draft-member", status="draft")
+    backdate_everything()
 
     client = sync_client.Client(live_server.url)
     mirror = sync_client.Mirror(tmp_path / "mirror.sqlite3")
@@ -85,3 +101,49 @@ def test_mirror_equals_the_published_content_after_each_sync(live_server, tmp_pa
     assert (
         third["removed"] == second["removed"]
     )  # the overlap window sees the same tombstones again
+
+
+@pytest.mark.django_db(transaction=True)
+def test_mirror_follows_a_renamed_tier_and_sector(live_server, tmp_path):
+    from tests.factories import TierFactory
+
+    tier = TierFactory(slug="council", name="Council member")
+    sector = SectorFactory(slug="launch", name="Launch")
+    MemberFactory(slug="council-member", tier=tier)
+    MemberFactory(slug="launcher", sectors=[sector])
+    backdate_everything()
+
+    client = sync_client.Client(live_server.url)
+    mirror = sync_client.Mirror(tmp_path / "mirror.sqlite3")
+    sync_client.sync(client, mirror)
+    assert mirror.items() == published_content(client)
+
+    # Tiers are no resource of their own: only the members show them.
+    tier.name_en = "Board member"
+    tier.save()
+    sector.name_en = "Launch vehicles"
+    sector.save()
+
+    sync_client.sync(client, mirror)
+    assert mirror.items() == published_content(client)
+    items = mirror.items()
+    assert items[("members", "council-member")]["tier"]["name"] == "Board member"
+    assert items[("members", "launcher")]["sectors"][0]["name"] == "Launch vehicles"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_mirror_shows_a_sector_published_after_its_members(live_server, tmp_path):
+    sector = SectorFactory(slug="launch", status="draft")
+    MemberFactory(slug="acme", sectors=[sector])
+    backdate_everything()
+
+    client = sync_client.Client(live_server.url)
+    mirror = sync_client.Mirror(tmp_path / "mirror.sqlite3")
+    sync_client.sync(client, mirror)
+    assert mirror.items()[("members", "acme")]["sectors"] == []
+
+    sector.status = "published"
+    sector.save()
+
+    sync_client.sync(client, mirror)
+    assert mirror.items() == published_content(client)
