@@ -8,15 +8,17 @@ PORT ?= 8000
 # Only the site's own code carries reader-facing strings.
 MESSAGES_IGNORE := --ignore=.venv --ignore=node_modules --ignore=tests --ignore=examples --ignore=bench --ignore=staticfiles
 
-.PHONY: install run test lint fmt lock messages bench clean backup restore outdated soak
+.PHONY: install run test lint fmt lock messages bench clean backup restore outdated soak lighthouse
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# The compiled catalogues (*.mo) are not kept in git. Babel compiles them, so
+# installing needs no GNU gettext (only `make messages` does).
 install: $(BIN)/python ## Install the pinned dependencies into .venv
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.lock
-	@if [ -d locale ]; then $(MANAGE) compilemessages --ignore=.venv -v0; fi
+	@if [ -d locale ]; then $(BIN)/pybabel -q compile -d locale -D django; fi
 
 run: install ## Migrate, load the demo content and serve on http://127.0.0.1:8000
 	$(MANAGE) migrate --no-input
@@ -58,3 +60,12 @@ outdated: ## List dependencies that have newer releases than the lock file pins
 
 soak: ## 60 s of mixed pages and API at 64 connections against gunicorn; reports errors and worker memory
 	$(BIN)/python bench/soak.py
+
+bench: ## Load benchmark of every page and API against gunicorn, PostgreSQL and the 100x data (about 10 min; BENCH_ARGS="--duration 3" for a quick look)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+lighthouse: ## Lighthouse scores of home, news, an article and the directory under gunicorn, production settings (needs chromium and npm; exits 1 below 95)
+	$(BIN)/python bench/lighthouse.py $(LIGHTHOUSE_ARGS)
+
+explain: ## Query plans of every page and API list on the 100x data (reads DATABASE_URL, by default alliance_bench); report in bench/results/explain.md
+	$(BIN)/python bench/explain.py $(EXPLAIN_ARGS)

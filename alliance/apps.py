@@ -7,6 +7,8 @@ class AllianceConfig(AppConfig):
     verbose_name = _("Alliance")
 
     def ready(self):
-        from . import api_schema, tombstones  # noqa: F401 - api_schema registers itself
+        from . import api_schema, publishing, response_cache, tombstones  # noqa: F401 - api_schema registers itself
 
+        publishing.connect()
         tombstones.connect()
+        response_cache.connect()

@@ -9,6 +9,8 @@ from functools import lru_cache
 
 import markdown
 import nh3
+from django.utils import translation
+from django.utils.translation import gettext
 from markdown.extensions.toc import slugify_unicode
 
 ALLOWED_TAGS = {
@@ -45,11 +47,18 @@ def sanitize_html(html: str) -> str:
     )
 
 
-@lru_cache(maxsize=1024)
 def render_markdown(text: str) -> str:
-    """Render Markdown to sanitized HTML (cached: the same text renders the same)."""
+    """Render Markdown to sanitized HTML, in the active language (the permalinks' titles)."""
     if not text:
         return ""
+    return _render(text, translation.get_language())
+
+
+@lru_cache(maxsize=1024)
+def _render(text: str, language: str) -> str:
+    """Cached by text and language: the same pair renders the same."""
+    with translation.override(language):
+        permalink_title = gettext("Permanent link")
     html = markdown.markdown(
         text,
         extensions=["extra", "sane_lists", "toc"],
@@ -59,6 +68,7 @@ def render_markdown(text: str) -> str:
             "toc": {
                 "permalink": "#",
                 "permalink_class": "anchor",
+                "permalink_title": permalink_title,
                 # Keeps Chinese headings addressable.
                 "slugify": slugify_unicode,
             },

@@ -3,13 +3,20 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from rest_framework_api_key.models import AbstractAPIKey
 
-from .publishing import Publishable, PublishableQuerySet
+from members.images import (
+    SCENARIO_RENDITIONS,
+    render_renditions,
+    srcset,
+    validate_picture,
+)
+
+from .publishing import Publishable, PublishableQuerySet, slug_url
+from .search import SearchableQuerySet, SearchDocument
 
 
 class Field(Publishable):
@@ -28,7 +35,10 @@ class Field(Publishable):
         return self.name
 
 
-class EventQuerySet(PublishableQuerySet):
+class EventQuerySet(SearchableQuerySet, PublishableQuerySet):
+    search_title_fields = ("name",)
+    search_body_fields = ("description",)
+
     def upcoming(self, today=None):
         today = today or timezone.localdate()
         return self.filter(ends_on__gte=today).order_by("starts_on")
@@ -90,7 +100,7 @@ class Event(Publishable):
             )
 
     def get_absolute_url(self):
-        return reverse("alliance:event-detail", kwargs={"slug": self.slug})
+        return slug_url("alliance:event-detail", self.slug)
 
 
 class ScenarioStage(models.TextChoices):
@@ -107,7 +117,9 @@ class SpaceData(models.TextChoices):
     LOW_ALTITUDE = "low_altitude", _("Low-altitude airspace")
 
 
-class ScenarioQuerySet(PublishableQuerySet):
+class ScenarioQuerySet(SearchableQuerySet, PublishableQuerySet):
+    search_body_fields = ("description",)
+
     def in_field(self, field):
         return self.filter(field=field)
 
@@ -161,12 +173,48 @@ class Scenario(Publishable):
     image = models.ImageField(
         _("image"),
         upload_to="scenarios/",
+        max_length=255,
         blank=True,
         width_field="image_width",
         height_field="image_height",
+        validators=[validate_picture],
+        help_text=_(
+            "PNG, JPEG, WebP or GIF, at most 5 MB. Resized copies are made for the public pages."
+        ),
     )
     image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # Renditions of the image, made on save (members/images.py); pages and
+    # the API use these, never the upload.
+    image_small = models.ImageField(
+        upload_to="scenarios/",
+        max_length=255,
+        blank=True,
+        editable=False,
+        width_field="image_small_width",
+        height_field="image_small_height",
+    )
+    image_small_width = models.PositiveIntegerField(
+        null=True, blank=True, editable=False
+    )
+    image_small_height = models.PositiveIntegerField(
+        null=True, blank=True, editable=False
+    )
+    image_large = models.ImageField(
+        upload_to="scenarios/",
+        max_length=255,
+        blank=True,
+        editable=False,
+        width_field="image_large_width",
+        height_field="image_large_height",
+    )
+    image_large_width = models.PositiveIntegerField(
+        null=True, blank=True, editable=False
+    )
+    image_large_height = models.PositiveIntegerField(
+        null=True, blank=True, editable=False
+    )
+    image_rendered_from = models.CharField(max_length=255, blank=True, editable=False)
     image_alt = models.CharField(
         _("image text alternative"), max_length=250, blank=True
     )
@@ -177,6 +225,8 @@ class Scenario(Publishable):
         blank=True,
         verbose_name=_("members"),
     )
+
+    summary_title = "title"
 
     objects = ScenarioQuerySet.as_manager()
 
@@ -191,6 +241,11 @@ class Scenario(Publishable):
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        if (self.image.name or "") != self.image_rendered_from:
+            self.render_image()
+
     def clean(self):
         unknown = set(self.space_data or []) - set(SpaceData.values)
         if unknown:
@@ -202,7 +257,18 @@ class Scenario(Publishable):
             )
 
     def get_absolute_url(self):
-        return reverse("alliance:scenario-detail", kwargs={"slug": self.slug})
+        return slug_url("alliance:scenario-detail", self.slug)
+
+    def render_image(self):
+        """Make (or clear) the renditions of the current image."""
+        render_renditions(self, "image", SCENARIO_RENDITIONS, "image_rendered_from")
+
+    @property
+    def image_srcset(self):
+        return srcset(
+            (self.image_small, self.image_small_width),
+            (self.image_large, self.image_large_width),
+        )
 
     @property
     def space_data_labels(self):
@@ -319,7 +385,7 @@ class Initiative(Publishable):
             raise ValidationError({"currency": _("An amount needs its currency.")})
 
     def get_absolute_url(self):
-        return reverse("alliance:initiative-detail", kwargs={"slug": self.slug})
+        return slug_url("alliance:initiative-detail", self.slug)
 
 
 class Page(Publishable):
@@ -331,6 +397,8 @@ class Page(Publishable):
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     show_in_footer = models.BooleanField(_("show in footer"), default=True)
 
+    summary_title = "title"
+
     class Meta:
         ordering = ["order", "title"]
         verbose_name = _("page")
@@ -340,7 +408,7 @@ class Page(Publishable):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("alliance:page-detail", kwargs={"slug": self.slug})
+        return slug_url("alliance:page-detail", self.slug)
 
 
 class TombstoneReason(models.TextChoices):
@@ -398,3 +466,44 @@ class PartnerKey(AbstractAPIKey):
 
     def __str__(self):
         return f"{self.partner} ({self.prefix})"
+
+
+class ContentChange(models.Model):
+    """When public content last changed, anywhere: the API's Last-Modified.
+
+    One row, moved by every save, deletion, relation change and bulk publish
+    of public content (alliance/response_cache.py), in the same transaction
+    as the change. An answer's Last-Modified taken from it is never older
+    than a change that could alter the answer: an edit of a nested related
+    object, or a deletion that shortens a list, included.
+    """
+
+    changed_at = models.DateTimeField(_("changed at"))
+
+    class Meta:
+        verbose_name = _("content change")
+        verbose_name_plural = _("content changes")
+
+    def __str__(self):
+        return self.changed_at.isoformat()
+
+
+# --- Search (see alliance/search.py) -----------------------------------------
+
+
+class EventSearchDocument(SearchDocument):
+    event = models.OneToOneField(
+        Event,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="search_document",
+    )
+
+
+class ScenarioSearchDocument(SearchDocument):
+    scenario = models.OneToOneField(
+        Scenario,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="search_document",
+    )

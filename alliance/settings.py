@@ -71,11 +71,24 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Compresses text answers on the way out. Above the response cache, so
+    # the cache keeps one uncompressed body and every client gets what its
+    # Accept-Encoding allows; above conditional GET, whose ETag is then of
+    # the uncompressed body (made weak when compressed, and still matched).
+    # Against BREACH, Django pads each compressed body with random bytes and
+    # masks CSRF tokens per response.
+    "django.middleware.gzip.GZipMiddleware",
     "alliance.middleware.PermissionsPolicyMiddleware",
     "alliance.middleware.RejectNullBytesMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    # ETag from the content and 304 answers to conditional requests, for
+    # cached and freshly rendered answers alike.
+    "django.middleware.http.ConditionalGetMiddleware",
+    # Anonymous pages and API answers from the cache: everything below is
+    # skipped on a hit, so it comes as early as it can.
+    "alliance.response_cache.ResponseCacheMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -85,8 +98,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "alliance.middleware.DatabaseUnavailableMiddleware",
-    # ETag from the content and 304 answers to conditional requests.
-    "django.middleware.http.ConditionalGetMiddleware",
     # Last, so that it sees every login attempt.
     "axes.middleware.AxesMiddleware",
 ]
@@ -152,6 +163,19 @@ if REDIS_URL:
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Anonymous pages and API answers are kept this long at most, and dropped as
+# soon as any public content changes (alliance/response_cache.py). The
+# invalidation reaches every worker only through a shared cache, so without
+# Redis, or while debugging, it is off unless asked for.
+RESPONSE_CACHE_SECONDS = env.int(
+    "RESPONSE_CACHE_SECONDS", default=600 if REDIS_URL and not DEBUG else 0
+)
+# The same for figures and fragments that many pages share (counts over whole
+# tables, the footer), which also serve pages the response cache does not.
+FRAGMENT_CACHE_SECONDS = env.int(
+    "FRAGMENT_CACHE_SECONDS", default=600 if REDIS_URL and not DEBUG else 0
+)
 
 # --- Authentication ---------------------------------------------------------
 
@@ -219,12 +243,71 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 
+# Uploads stay on the local disk (MEDIA_ROOT) unless a bucket is named: then
+# they go to S3 or any S3-compatible service (MinIO, Ceph, Aliyun OSS,
+# Tencent COS...) through django-storages, where every web process sees
+# them, and pages link to the bucket or to AWS_S3_CUSTOM_DOMAIN (a CDN).
+# Keys left unset are found by boto3 as usual (an instance role, ~/.aws).
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+MEDIA_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+# Where pages load media from besides this site (CSP sources: an origin, or
+# an origin and path), for the image policy below.
+MEDIA_SOURCES = []
+if AWS_STORAGE_BUCKET_NAME:
+    AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="")
+    AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default="")
+    AWS_S3_CUSTOM_DOMAIN = env.str("AWS_S3_CUSTOM_DOMAIN", default="")
+    MEDIA_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": AWS_S3_ENDPOINT_URL or None,
+            "region_name": AWS_S3_REGION_NAME or None,
+            "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
+            "custom_domain": AWS_S3_CUSTOM_DOMAIN or None,
+            "location": env.str("AWS_LOCATION", default=""),
+            "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="") or None,
+            # Signature version 4: the one every region and service accepts.
+            "signature_version": "s3v4",
+            # Logos and pictures are public: plain addresses, which pages
+            # and caches can keep, unless signed ones are asked for.
+            "querystring_auth": env.bool("AWS_QUERYSTRING_AUTH", default=False),
+            "querystring_expire": env.int("AWS_QUERYSTRING_EXPIRE", default=3600),
+            "default_acl": env.str("AWS_DEFAULT_ACL", default="") or None,
+            # As on disk, an upload never replaces a file of the same name
+            # (a new logo's renditions are made because its name is new).
+            "file_overwrite": False,
+            "object_parameters": {"CacheControl": "public, max-age=86400"},
+        },
+    }
+    if AWS_S3_CUSTOM_DOMAIN:
+        MEDIA_SOURCES = [f"https://{AWS_S3_CUSTOM_DOMAIN.strip('/')}/"]
+    else:
+        # The bucket's address: the bucket in the host name or in the path,
+        # whichever the service (or AWS_S3_ADDRESSING_STYLE) uses.
+        scheme, _sep, host = (
+            AWS_S3_ENDPOINT_URL or "https://s3.amazonaws.com"
+        ).partition("://")
+        hosts = [host.split("/")[0]]
+        if not AWS_S3_ENDPOINT_URL and AWS_S3_REGION_NAME:
+            china = ".cn" if AWS_S3_REGION_NAME.startswith("cn-") else ""
+            hosts.append(f"s3.{AWS_S3_REGION_NAME}.amazonaws.com{china}")
+        MEDIA_SOURCES = [
+            source
+            for host in hosts
+            for source in (
+                f"{scheme}://{AWS_STORAGE_BUCKET_NAME}.{host}",
+                f"{scheme}://{host}/{AWS_STORAGE_BUCKET_NAME}/",
+            )
+        ]
+
 # Hashed, compressed names let browsers cache assets for a year; they need
 # `collectstatic`, which the production instructions run. Development and
 # tests serve the files as they are.
 STATIC_MANIFEST = env.bool("DJANGO_STATIC_MANIFEST", default=not DEBUG)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -263,14 +346,16 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 
 # A strict Content-Security-Policy: everything from this site only, no inline
-# script or style. JSON-LD blocks carry the request's nonce. The embeddable
+# script or style. Where a page of a library needs an inline script (the API
+# docs), it carries the request's nonce. JSON-LD blocks are data, which the
+# policy does not govern. The embeddable
 # logo wall widens frame-ancestors for itself with `csp_replace`.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF, NONCE],
         "style-src": [SELF],
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF, "data:", *MEDIA_SOURCES],
         "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],
@@ -323,8 +408,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
         "alliance.api_backends.UpdatedSinceFilter",
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.SearchFilter",
-        "rest_framework.filters.OrderingFilter",
+        "alliance.api_backends.SearchFilter",
+        "alliance.api_backends.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "alliance.api_pagination.StablePagination",
     "PAGE_SIZE": 20,
@@ -337,6 +422,10 @@ REST_FRAMEWORK = {
         "anon": env.str("API_ANON_RATE", default="120/min"),
         "partner": env.str("API_PARTNER_RATE", default="1200/min"),
     },
+    # How many proxies in front append to X-Forwarded-For: the client's
+    # address is read that far from the end. With none, the header is ignored,
+    # so a client cannot pick its own address to escape a rate limit.
+    "NUM_PROXIES": env.int("TRUSTED_PROXIES", default=0),
     "EXCEPTION_HANDLER": "alliance.api_common.exception_handler",
     "NON_FIELD_ERRORS_KEY": "detail",
     "DATETIME_FORMAT": "iso-8601",

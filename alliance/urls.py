@@ -7,7 +7,6 @@ under /zh-hans/. The API, health checks and the admin keep one address.
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path, re_path
 from drf_spectacular.views import (
     SpectacularAPIView,
@@ -15,23 +14,31 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
-from . import api_common, health, views
+from members.sitemaps import MemberSitemap
+from news.sitemaps import ArticleSitemap
+
+from . import api_common, health, sitemaps, views
 from .api_router import router
-from .sitemaps import SITEMAPS
+
+# The sections of /sitemap.xml, each at /sitemap-<section>.xml.
+SITEMAPS = {
+    "static": sitemaps.StaticViewSitemap(),
+    "pages": sitemaps.PageSitemap(),
+    "news": ArticleSitemap(),
+    "members": MemberSitemap(),
+    "scenarios": sitemaps.ScenarioSitemap(),
+    "events": sitemaps.EventSitemap(),
+    "initiatives": sitemaps.InitiativeSitemap(),
+}
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("robots.txt", views.robots_txt, name="robots"),
+    path("sitemap.xml", sitemaps.index, {"sitemaps": SITEMAPS}, name="sitemap"),
     path(
-        "sitemap.xml",
-        sitemap_views.index,
-        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap-section"},
-        name="sitemap",
-    ),
-    path(
-        "sitemap-<section>.xml",
-        sitemap_views.sitemap,
+        "sitemap-<slug:section>.xml",
+        sitemaps.section,
         {"sitemaps": SITEMAPS},
         name="sitemap-section",
     ),
@@ -66,3 +73,4 @@ if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 handler400 = "alliance.views.bad_request"
+handler500 = "alliance.views.server_error"

@@ -1,9 +1,11 @@
 from django.core.exceptions import BadRequest
 from django.db.models import Count, Prefetch, Q
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 
@@ -11,6 +13,7 @@ from members.models import Member, Sector
 from news.models import Article
 
 from . import ical
+from .listing import ListPageMixin
 from .models import (
     Event,
     Field,
@@ -21,7 +24,26 @@ from .models import (
     ScenarioStage,
 )
 from .preview import PreviewMixin
+from .publishing import columns, summary_fields
+from .response_cache import remember
 from .search import SiteSearch
+
+# Cards show no long text: leave it in the database.
+SCENARIO_CARD_DEFERRED = ["description", "description_en", "description_zh_hans"]
+EVENT_CARD_DEFERRED = ["description", "description_en", "description_zh_hans"]
+
+
+# How many of the newest related articles a page lists.
+RELATED_NEWS = 10
+
+
+def latest_articles(*also):
+    """Published articles, newest first, with what a link to one needs (and `also`)."""
+    return (
+        Article.objects.published()
+        .newest_first()
+        .only("published_at", *summary_fields("title"), *also)
+    )
 
 
 def published_participations():
@@ -30,51 +52,76 @@ def published_participations():
     ).select_related("member")
 
 
-@require_GET
-def home(request):
-    """The alliance at a glance: figures, members by sector, news, scenarios, events, logos."""
+def at_a_glance():
+    """The alliance in figures: counts, members by sector, scenarios by field.
+
+    Counting whole tables is the dearest part of the home page and changes
+    only with the content, so the result is remembered until it does.
+    """
     members = Member.objects.published()
-    articles = Article.objects.published()
+    scenarios = Scenario.objects.published()
     sectors = (
         Sector.objects.published()
         .annotate(member_count=Count("members", filter=Q(members__in=members)))
         .filter(member_count__gt=0)
         .order_by("-member_count", "order")
     )
+    fields = (
+        Field.objects.published()
+        .annotate(scenario_count=Count("scenarios", filter=Q(scenarios__in=scenarios)))
+        .filter(scenario_count__gt=0)
+    )
+    return {
+        "members": members.count(),
+        "scenarios": scenarios.count(),
+        "articles": Article.objects.published().count(),
+        "sectors": [
+            {"name": s.name, "slug": s.slug, "member_count": s.member_count}
+            for s in sectors
+        ],
+        "fields": [
+            {"name": f.name, "slug": f.slug, "scenario_count": f.scenario_count}
+            for f in fields
+        ],
+    }
+
+
+@require_GET
+def home(request):
+    """The alliance at a glance: figures, members by sector, news, scenarios, events, logos."""
+    figures = remember(f"at-a-glance:{get_language()}", at_a_glance)
+    articles = Article.objects.published().only(
+        "slug", "title_en", "title_zh_hans", "summary_en", "summary_zh_hans",
+        "published_at", "featured", "status",
+    )  # fmt: skip
     latest = list(articles.newest_first()[:6])
     featured = articles.featured().newest_first().first()
     context = {
-        "figures": {
-            "members": members.count(),
-            "scenarios": Scenario.objects.published().count(),
-            "articles": articles.count(),
-        },
-        "sectors": list(sectors),
+        "figures": figures,
+        "sectors": figures["sectors"],
         "featured": featured,
         "latest": [article for article in latest if article != featured][:4],
-        "fields": Field.objects.published()
-        .annotate(
-            scenario_count=Count(
-                "scenarios", filter=Q(scenarios__in=Scenario.objects.published())
-            )
-        )
-        .filter(scenario_count__gt=0),
+        "fields": figures["fields"],
         "events": Event.objects.published().upcoming()[:3],
-        "logo_members": members.exclude(logo="").order_by("tier__order", "name")[:24],
+        "logo_members": Member.objects.published()
+        .exclude(logo="")
+        .order_by("tier_order", "name", "pk")[:24],
     }
     return render(request, "alliance/home.html", context)
 
 
-class ScenarioListView(ListView):
-    """Published scenarios grouped by field; filters ?field= and ?stage=."""
+class ScenarioListView(ListPageMixin, ListView):
+    """Published scenarios grouped by field, a page at a time; filters ?field= and ?status=."""
 
     template_name = "alliance/scenario_list.html"
+    paginate_by = 24
 
     def get_queryset(self):
         scenarios = (
             Scenario.objects.published()
             .select_related("field")
-            .order_by("field__order", "title")
+            .defer(*SCENARIO_CARD_DEFERRED)
+            .order_by("field__order", "field_id", "title", "pk")
         )
         self.field = self.stage = None
         if slug := self.request.GET.get("field"):
@@ -82,10 +129,10 @@ class ScenarioListView(ListView):
             if self.field is None:
                 raise BadRequest(_("Unknown field “%(value)s”.") % {"value": slug[:50]})
             scenarios = scenarios.in_field(self.field)
-        if stage := self.request.GET.get("stage"):
+        if stage := self.request.GET.get("status"):
             if stage not in ScenarioStage.values:
                 raise BadRequest(
-                    _("Unknown stage “%(value)s”. Use one of: %(stages)s.")
+                    _("Unknown status “%(value)s”. Use one of: %(stages)s.")
                     % {"value": stage[:50], "stages": ", ".join(ScenarioStage.values)}
                 )
             self.stage = ScenarioStage(stage)
@@ -94,6 +141,11 @@ class ScenarioListView(ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        context.update(field=self.field, stage=self.stage, facets=self.facets)
+        return context
+
+    def facets(self):
+        """Scenarios per field and per status: the same for every page, so remembered."""
         published = Scenario.objects.published()
         stage_counts = dict(
             published.order_by()
@@ -101,17 +153,15 @@ class ScenarioListView(ListView):
             .annotate(n=Count("pk"))
             .values_list("stage", "n")
         )
-        context.update(
-            field=self.field,
-            stage=self.stage,
-            fields=Field.objects.published().annotate(
-                scenario_count=Count("scenarios", filter=Q(scenarios__in=published))
-            ),
-            stages=[
+        fields = Field.objects.published().annotate(
+            scenario_count=Count("scenarios", filter=Q(scenarios__in=published))
+        )
+        return {
+            "fields": list(fields),
+            "stages": [
                 (stage, stage_counts.get(stage.value, 0)) for stage in ScenarioStage
             ],
-        )
-        return context
+        }
 
 
 class ScenarioDetailView(PreviewMixin, DetailView):
@@ -124,9 +174,19 @@ class ScenarioDetailView(PreviewMixin, DetailView):
         ).prefetch_related(
             Prefetch(
                 "participations",
-                queryset=published_participations().order_by("role", "member__name"),
+                queryset=published_participations()
+                .only(
+                    "role",
+                    "scenario",
+                    *(f"member__{name}" for name in summary_fields("name")),
+                )
+                .order_by("role", "member__name"),
             ),
-            Prefetch("articles", queryset=Article.objects.published().newest_first()),
+            Prefetch(
+                "articles",
+                queryset=latest_articles()[:RELATED_NEWS],
+                to_attr="latest_articles",
+            ),
         )
 
     def get_context_data(self, **kwargs):
@@ -136,17 +196,20 @@ class ScenarioDetailView(PreviewMixin, DetailView):
         return context
 
 
-class EventListView(ListView):
+class EventListView(ListPageMixin, ListView):
+    """Upcoming events in full, then past ones, newest first, a page at a time."""
+
     template_name = "alliance/event_list.html"
+    paginate_by = 24
 
     def get_queryset(self):
-        return Event.objects.published()
+        return Event.objects.published().past().defer(*EVENT_CARD_DEFERRED)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        events = Event.objects.published()
-        context["upcoming"] = events.upcoming()
-        context["past"] = events.past()
+        context["upcoming"] = (
+            Event.objects.published().upcoming().defer(*EVENT_CARD_DEFERRED)
+        )
         return context
 
 
@@ -156,13 +219,32 @@ class EventDetailView(PreviewMixin, DetailView):
 
     def get_base_queryset(self):
         return Event.objects.prefetch_related(
-            Prefetch("articles", queryset=Article.objects.published().newest_first()),
-            Prefetch("members", queryset=Member.objects.published().order_by("name")),
+            Prefetch(
+                "articles",
+                # The event is how the prefetch puts each article in its place.
+                queryset=latest_articles("event")[:RELATED_NEWS],
+                to_attr="latest_articles",
+            ),
+            Prefetch(
+                "members",
+                queryset=Member.objects.published()
+                .only(*summary_fields("name"))
+                .order_by("name"),
+            ),
             Prefetch(
                 "scenarios",
-                queryset=Scenario.objects.published().select_related("field"),
+                queryset=Scenario.objects.published()
+                .select_related("field")
+                .only(
+                    "announced_at", *summary_fields("title"), *columns("field__name")
+                ),
             ),
-            Prefetch("initiatives", queryset=Initiative.objects.published()),
+            Prefetch(
+                "initiatives",
+                queryset=Initiative.objects.published().only(
+                    "launched_at", "kind", *summary_fields("name", "summary")
+                ),
+            ),
         )
 
 
@@ -225,3 +307,13 @@ def robots_txt(request):
 def bad_request(request, exception):
     """The 400 page, saying what was wrong with the request."""
     return render(request, "400.html", {"message": str(exception)}, status=400)
+
+
+def server_error(request):
+    """The 500 answer: JSON for the API, whose clients parse every answer, else the page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"status": 500, "detail": "Something went wrong on our side."},
+            status=500,
+        )
+    return defaults.server_error(request)

@@ -11,18 +11,23 @@ within 20% of what it was after warm-up.
 """
 
 import argparse
-import os
 import re
-import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from harness import (
+    ROOT,
+    production_env,
+    require_wrk,
+    rss_kib,
+    start_gunicorn,
+    stop,
+    workers,
+)
+
 PATHS = [
     "/", "/zh-hans/", "/news/", "/news/alliance-launched-in-chongqing/", "/members/",
     "/members/?sector=remote-sensing", "/members/landspace/", "/scenarios/", "/scenarios/example-energy/",
@@ -40,44 +45,16 @@ end
 """
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def rss_kib(pid):
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
-
-
-def workers(master_pid):
-    children = (
-        Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
-    )
-    return [int(pid) for pid in children]
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=60, help="seconds of load")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--output", default=str(ROOT / "bench" / "results" / "soak.md"))
     arguments = parser.parse_args()
-    if not shutil.which("wrk"):
-        sys.exit("wrk is not installed (apt-get install wrk)")
+    require_wrk()
 
-    port = free_port()
-    env = {
-        **os.environ,
-        "DJANGO_DEBUG": "false",
-        "DJANGO_SECRET_KEY": "soak-run-" + "s" * 50,
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SECURE_SSL_REDIRECT": "false",
-        "API_ANON_RATE": "1000000/min",  # measure the site, not the throttle
-    }
+    # Measure the site, not the throttle.
+    env = production_env(API_ANON_RATE="1000000/min")
     python = sys.executable
     subprocess.run(
         [python, "manage.py", "migrate", "--no-input", "-v0"],
@@ -94,19 +71,8 @@ def main():
     )
     # Pages are measured, not static files: serve those unhashed.
     env["DJANGO_STATIC_MANIFEST"] = "false"
-    server = subprocess.Popen(
-        [str(Path(python).parent / "gunicorn"), "alliance.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning"],
-        cwd=ROOT, env=env,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
+    server, base = start_gunicorn(env)
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
         # Warm-up: every path, a few times, so that memory is measured after imports and caches fill.
         for _ in range(5):
             for path in PATHS:
@@ -122,8 +88,7 @@ def main():
         )  # fmt: skip
         after = {pid: rss_kib(pid) for pid in workers(server.pid)}
     finally:
-        server.terminate()
-        server.wait()
+        stop(server)
 
     output = result.stdout
     requests = int(re.search(r"(\d+) requests in", output).group(1))

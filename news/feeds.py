@@ -2,11 +2,13 @@
 
 import re
 
-from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from alliance.context_processors import site as site_identity
 
 from .models import Article
 
@@ -21,8 +23,12 @@ def xml_safe(text):
 class LatestArticlesFeed(Feed):
     description = _("The latest news of the alliance.")
 
-    def title(self):
-        return f"{settings.SITE_NAME}: {_('News')}"
+    def get_object(self, request):
+        # The site's name and tagline as its pages show them, in the feed's language.
+        return site_identity(request)
+
+    def title(self, site):
+        return gettext("%(site_name)s: News") % {"site_name": site["SITE_NAME"]}
 
     def link(self):
         return reverse("news:article-list")

@@ -1,23 +1,18 @@
-from django.contrib.sitemaps import Sitemap
+from alliance.sitemaps import BilingualSitemap
 
 from .models import Article
 
 
-class ArticleSitemap(Sitemap):
-    """Every published article, in every language."""
+class ArticleSitemap(BilingualSitemap):
+    """Every published article, in every language.
 
-    changefreq = "weekly"
-    i18n = True
-    alternates = True
-    x_default = True
-    limit = 5000
+    An article changes for readers when it is edited and when it goes live:
+    a scheduled article, edited before its publish time, must not claim a
+    change from before anyone could see it. So the later of the two counts.
+    """
+
+    url_name = "news:article-detail"
+    lastmod_fields = ("updated_at", "published_at")
 
     def items(self):
-        return (
-            Article.objects.published()
-            .order_by("-published_at", "-pk")
-            .only("slug", "updated_at")
-        )
-
-    def lastmod(self, item):
-        return item.updated_at
+        return Article.objects.published()

@@ -61,6 +61,15 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _fragment_cache(settings):
+    """Keep shared fragments and figures in the cache, as production does.
+
+    Every test then also checks that a change shows up through them.
+    """
+    settings.FRAGMENT_CACHE_SECONDS = 300
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import cache
 
@@ -104,13 +113,17 @@ def format_violations(violations: list[dict]) -> str:
 
 @pytest.fixture(scope="session", autouse=True)
 def _compiled_translations():
-    """Compile the catalogues when a .mo is missing or older than its .po, so `pytest` alone works."""
+    """Compile the catalogues when a .mo is missing or older than its .po, so `pytest` alone works.
+
+    With Babel, as `make install` does: no GNU gettext needed.
+    """
     from pathlib import Path
 
-    from django.core.management import call_command
+    from babel.messages.frontend import CommandLineInterface
 
     locale = Path(__file__).resolve().parents[1] / "locale"
     for po in locale.glob("*/LC_MESSAGES/*.po"):
         mo = po.with_suffix(".mo")
         if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
-            call_command("compilemessages", locale=[po.parts[-3]], verbosity=0)
+            command = ["pybabel", "-q", "compile", "-d", str(locale), "-D", po.stem]
+            assert CommandLineInterface().run([*command, "-l", po.parts[-3]]) == 0

@@ -175,3 +175,56 @@ class PageFactory(PublishedFactory):
 
     class Meta:
         model = Page
+
+
+class TombstoneFactory(factory.django.DjangoModelFactory):
+    resource = "news"
+    slug = factory.Sequence(lambda n: f"removed-article-{n}")
+    reason = "unpublished"
+
+    class Meta:
+        model = "alliance.Tombstone"
+
+
+# --- Many objects at once -----------------------------------------------------
+
+
+def create_in_bulk(factory_class, count, *, links=None, **fields):
+    """Create `count` objects of a factory in a few queries; return them, saved.
+
+    For data sets of hundreds or thousands of rows (the query budgets), where
+    creating them one at a time takes seconds. Each object is the factory's
+    `build()` with `fields` (values, or declarations such as
+    `factory.Iterator(tiers)`), so it has the factory's defaults: published,
+    with unique slugs. Related objects passed in must be saved already.
+
+    The rows go in with `bulk_create`, which skips `save()` and signals. The
+    search documents still follow (a database trigger writes them); a
+    member's copy of its tier's rank, which `save()` keeps, is set here; no
+    file is written; and the response cache's generation does not move, so
+    clear the cache before reading pages.
+
+    `links` fills many-to-many relations, by name: `{"tags": tags}` links
+    every object to each of `tags`, `{"tags": lambda i: [...]}` links the
+    i-th object to what the function returns. A relation through a model of
+    its own (a member's role in a scenario) is made with that model's factory
+    instead: `create_in_bulk(ScenarioParticipationFactory, ...)`.
+    """
+    model = factory_class._meta.model
+    objects = factory_class.build_batch(count, **fields)
+    if model is Member:
+        for member in objects:
+            member.tier_order = member.tier.order
+    objects = model.objects.bulk_create(objects, batch_size=500)
+    for name, targets in (links or {}).items():
+        relation = model._meta.get_field(name)
+        through = relation.remote_field.through
+        source = f"{relation.m2m_field_name()}_id"
+        target = f"{relation.m2m_reverse_field_name()}_id"
+        rows = [
+            through(**{source: obj.pk, target: linked.pk})
+            for index, obj in enumerate(objects)
+            for linked in (targets(index) if callable(targets) else targets)
+        ]
+        through.objects.bulk_create(rows, batch_size=1000)
+    return objects

@@ -1,6 +1,7 @@
 from django import template
 from django.conf import settings
 
+from alliance.context_processors import site as site_identity
 from alliance.money import format_money
 
 register = template.Library()
@@ -27,7 +28,10 @@ def event_json_ld(context, event):
         "eventAttendanceMode": "https://schema.org/OfflineEventAttendanceMode",
         "url": request.build_absolute_uri(event.get_absolute_url()),
         "inLanguage": context.get("LANGUAGE_CODE", settings.LANGUAGE_CODE),
-        "organizer": {"@type": "Organization", "name": settings.SITE_NAME},
+        "organizer": {
+            "@type": "Organization",
+            "name": site_identity(request)["SITE_NAME"],
+        },
     }
     if event.city or event.venue:
         data["location"] = {

@@ -1,5 +1,7 @@
 """Bilingual helpers for templates: which language a text is in, fallback notices, share cards."""
 
+import functools
+
 import segno
 from django import template
 from django.conf import settings
@@ -52,19 +54,29 @@ def translation_notice(obj, *fields):
     )
 
 
-@register.inclusion_tag("includes/share_card.html", takes_context=True)
-def share_card(context, title, summary=""):
-    """A card with the page's address as a QR code drawn on the server, for sharing by phone."""
-    request = context["request"]
-    url = request.build_absolute_uri(request.path)
-    qr = segno.make(url, error="m")
-    svg = qr.svg_inline(
+@functools.lru_cache(maxsize=1024)
+def qr_svg(url):
+    """The SVG of a QR code of `url`, without its label.
+
+    Drawing a code takes several milliseconds (most of it choosing the best
+    mask), and a page's address never changes its code: keep the newest ones.
+    """
+    return segno.make(url, error="m").svg_inline(
         scale=3,
         border=2,
         dark="#072646",
         svgclass="share-card__qr",
         lineclass="share-card__qr-line",
     )
+
+
+@register.inclusion_tag("includes/share_card.html", takes_context=True)
+def share_card(context, title, summary=""):
+    """A card with the page's address as a QR code drawn on the server, for sharing by phone."""
+    request = context["request"]
+    url = request.build_absolute_uri(request.path)
     label = _("QR code of this page's address")
-    svg = svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
+    svg = qr_svg(url).replace(
+        "<svg ", format_html('<svg role="img" aria-label="{}" ', label), 1
+    )
     return {"url": url, "title": title, "summary": summary, "qr_svg": mark_safe(svg)}

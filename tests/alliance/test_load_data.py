@@ -1,6 +1,7 @@
 import pytest
 from django.core.management import CommandError, call_command
 
+from alliance import response_cache
 from alliance.models import Event, Scenario
 from members.models import Member
 from news.models import Article, Tag
@@ -8,16 +9,17 @@ from news.models import Article, Tag
 pytestmark = pytest.mark.django_db
 
 
-def generate(**options):
+def generate(*args, **options):
     from io import StringIO
 
     out = StringIO()
-    call_command("generate_load_data", stdout=out, **options)
+    call_command("generate_load_data", *args, stdout=out, **options)
     return out.getvalue()
 
 
-def test_scale_one_makes_one_percent_of_the_full_set_clearly_marked():
-    output = generate(scale=1)
+def test_scale_1x_makes_the_demo_size_clearly_marked_and_stales_the_cache():
+    before = response_cache.current_generation()
+    output = generate("--scale", "1x")
     assert "Load data in place" in output
     assert Member.objects.filter(slug__startswith="load-").count() == 100
     assert Article.objects.filter(slug__startswith="load-").count() == 1000
@@ -30,6 +32,7 @@ def test_scale_one_makes_one_percent_of_the_full_set_clearly_marked():
         and "合成记录" in article.body_zh_hans
     )
     assert article.tags.exists() and article.members.exists()
+    assert response_cache.current_generation() != before
 
 
 def test_the_same_seed_gives_the_same_data_and_clear_replaces_it():
@@ -51,6 +54,9 @@ def test_the_same_seed_gives_the_same_data_and_clear_replaces_it():
     assert Member.objects.filter(slug__startswith="load-").count() == 100
 
 
-def test_scale_out_of_range_is_refused():
-    with pytest.raises(CommandError, match="percentage"):
+@pytest.mark.parametrize("scale", ["500x", "0", "big"])
+def test_scale_out_of_range_is_refused(scale):
+    with pytest.raises(CommandError, match="1x to 100x"):
+        generate("--scale", scale)
+    with pytest.raises(CommandError, match="1x to 100x"):
         generate(scale=500)

@@ -19,7 +19,7 @@ PAGES = {
     "/news/": ["page", "tag", "member", "q"],
     "/members/": ["page", "sector", "country", "tier", "q"],
     "/members/export.csv": ["sector", "country", "tier", "q"],
-    "/scenarios/": ["field", "stage"],
+    "/scenarios/": ["field", "status", "page"],
     "/search/": ["q"],
     "/api/v1/news/": [
         "tag",

@@ -1,5 +1,6 @@
 """Both languages everywhere: catalogue complete, pages, switcher, formats, fallbacks."""
 
+import os
 import re
 import shutil
 import subprocess
@@ -42,6 +43,10 @@ def read_po(path):
     return [entry for entry in entries if entry[0]]
 
 
+@pytest.mark.skipif(
+    not shutil.which("xgettext") and not os.environ.get("CI"),
+    reason="extracting strings needs GNU gettext: apt-get install gettext",
+)
 def test_every_string_of_the_site_is_translated(tmp_path):
     """Extract the strings of the current code afresh and check each has a Chinese translation."""
     copy = tmp_path / "site"
@@ -198,3 +203,40 @@ def test_the_site_name_is_shown_in_the_page_language(client, db, settings):
     assert "<title>示例联盟</title>" in client.get("/zh-hans/").content.decode()
     settings.SITE_NAME_ZH_HANS = ""
     assert "<title>Example Alliance</title>" in client.get("/zh-hans/").content.decode()
+
+
+def json_ld(html):
+    import json
+
+    return json.loads(
+        re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+        .group(1)
+        .replace("\\u003C", "<")
+        .replace("\\u003E", ">")
+        .replace("\\u0026", "&")
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "role"), [("/news/launch/", "publisher"), ("/events/forum/", "organizer")]
+)
+def test_structured_data_names_the_site_in_the_page_language(
+    client, site, settings, path, role
+):
+    settings.SITE_NAME = "Example Alliance"
+    settings.SITE_NAME_ZH_HANS = "示例联盟"
+    english = json_ld(client.get(path).content.decode())
+    chinese = json_ld(client.get(f"/zh-hans{path}").content.decode())
+    assert english[role]["name"] == "Example Alliance"
+    assert chinese[role]["name"] == "示例联盟"
+
+
+def test_heading_permalinks_are_titled_in_the_page_language(client, db):
+    # The same text on both pages: a rendering cached for one language must
+    # not be served to the other.
+    PageFactory(slug="charter", body_en="## Rules\n\nText.", body_zh_hans="")
+    english = client.get("/charter/").content.decode()
+    chinese = client.get("/zh-hans/charter/").content.decode()
+    assert 'class="anchor" href="#rules" title="Permanent link"' in english
+    assert 'class="anchor" href="#rules" title="本节链接"' in chinese
+    assert "Permanent link" not in chinese

@@ -67,7 +67,8 @@ def test_sitemap_index_lists_sections_and_articles_carry_lastmod_in_both_languag
     assert "http://testserver/zh-hans/news/live/" in locations
     assert not any("draft-one" in loc for loc in locations)
     lastmod = urlset.find(f"{SITEMAP_NS}url/{SITEMAP_NS}lastmod").text
-    assert lastmod.startswith(str(article.updated_at.date()))
+    # The sitemap gives the day in the site's time zone, not in UTC.
+    assert lastmod == timezone.localdate(article.updated_at).isoformat()
 
 
 def test_robots_txt_points_at_the_sitemap(client):
@@ -75,3 +76,24 @@ def test_robots_txt_points_at_the_sitemap(client):
     assert response["Content-Type"].startswith("text/plain")
     assert "Sitemap: http://testserver/sitemap.xml" in response.content.decode()
     assert "Disallow: /admin/" in response.content.decode()
+
+
+@pytest.mark.parametrize("path", ["/zh-hans/news/feed/", "/zh-hans/news/feed/atom/"])
+def test_chinese_feeds_are_titled_and_described_in_chinese(client, settings, path):
+    settings.SITE_NAME = "Example Alliance"
+    settings.SITE_NAME_ZH_HANS = "示例联盟"
+    ArticleFactory()
+    feed = feedparser.parse(client.get(path).content).feed
+    assert feed.title == "示例联盟：新闻"
+    assert feed.get("description", feed.get("subtitle")) == "联盟最新动态。"
+
+
+@pytest.mark.parametrize("path", ["/news/feed/", "/news/feed/atom/"])
+def test_english_feeds_are_titled_in_english(client, settings, path):
+    settings.SITE_NAME = "Example Alliance"
+    settings.SITE_NAME_ZH_HANS = "示例联盟"
+    feed = feedparser.parse(client.get(path).content).feed
+    assert feed.title == "Example Alliance: News"
+    assert feed.get("description", feed.get("subtitle")) == (
+        "The latest news of the alliance."
+    )

@@ -1,21 +1,24 @@
 """Make a large synthetic data set for benchmarks: deterministic, clearly marked, fast.
 
 Every record is fictional and says so; slugs start with `load-`, so
-`--clear` removes exactly what this command made. `--scale 100` is the full
-set (10,000 members, 100,000 articles, 1,000 scenarios, 500 events, 50 tags);
-smaller scales take that percentage. Rows are written with bulk inserts in
+`--clear` removes exactly what this command made. `--scale 100x` (or 100) is
+the full set (10,000 members, 100,000 articles, 1,000 scenarios, 500 events,
+50 tags), a hundred times the demo's size; `--scale 1x` is the demo's size
+(100 members, 1,000 articles) and every step in between takes that share. Rows are written with bulk inserts in
 batches, relations through their join tables, in both languages.
 """
 
+import argparse
 import datetime
 import random
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 
 from alliance.models import Event, Field, Scenario, ScenarioParticipation
 from alliance.publishing import Status
+from alliance.response_cache import content_changed
 from members.models import Member, Sector, Tier
 from news.models import Article, Tag
 
@@ -67,15 +70,30 @@ class Progress:
         self.stream.write(f"  {time.monotonic() - self.started:5.1f} s")
 
 
+def scale_factor(value):
+    """`--scale`: 1x to 100x, the "x" optional."""
+    try:
+        scale = int(value.strip().lower().removesuffix("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{value}' is not a scale: use 1x to 100x."
+        ) from None
+    if not 1 <= scale <= 100:
+        raise argparse.ArgumentTypeError("Use a scale from 1x to 100x.")
+    return scale
+
+
 class Command(BaseCommand):
-    help = "Insert a synthetic data set for benchmarks (load- slugs; --scale 100 is the full size)."
+    help = (
+        "Insert a synthetic data set for benchmarks (load- slugs; --scale 1x to 100x)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--scale",
-            type=int,
+            type=scale_factor,
             default=1,
-            help="Percent of the full set, 1 to 100 (default 1).",
+            help="1x (the demo's size) to 100x (10,000 members, 100,000 articles); default 1x.",
         )
         parser.add_argument(
             "--seed", type=int, default=1, help="Same seed, same data (default 1)."
@@ -85,8 +103,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, scale, seed, clear, **options):
-        if not 1 <= scale <= 100:
-            raise CommandError("--scale takes a percentage from 1 to 100.")
+        if not 1 <= scale <= 100:  # call_command(scale=...) skips the parser
+            raise CommandError("Use a scale from 1x to 100x.")
         self.rng = random.Random(seed)
         self.out = self.stdout
         counts = {name: max(1, full * scale // 100) for name, full in FULL.items()}
@@ -106,6 +124,11 @@ class Command(BaseCommand):
                 counts["scenarios"], fields, events, members
             )
             self.make_articles(counts["articles"], tags, members, scenarios, events)
+        # Bulk inserts send no signals: say the content changed (cached pages
+        # and API answers go), and give the planner statistics for the new rows.
+        content_changed()
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         summary = ", ".join(f"{count:,} {name}" for name, count in counts.items())
         self.stdout.write(
             self.style.SUCCESS(
@@ -196,7 +219,8 @@ class Command(BaseCommand):
                     status=Status.PUBLISHED
                     if self.rng.random() > 0.05
                     else Status.DRAFT,
-                    tier=self.rng.choice(tiers),
+                    tier=(tier := self.rng.choice(tiers)),
+                    tier_order=tier.order,
                     country=self.rng.choice(countries),
                     joined_on=(
                         BASE_TIME + datetime.timedelta(days=self.rng.randrange(900))

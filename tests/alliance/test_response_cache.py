@@ -1,0 +1,166 @@
+"""Anonymous answers come from the cache until the content they show changes."""
+
+import datetime
+import time
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from alliance.response_cache import ResponseCacheMiddleware, seconds_to_live
+from news.models import Article
+from tests.factories import ArticleFactory, MemberFactory, PageFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _cache_on(settings):
+    settings.RESPONSE_CACHE_SECONDS = 300
+
+
+def stored_key(path, **kwargs):
+    request = RequestFactory().get(path, **kwargs)
+    return ResponseCacheMiddleware(None).key_for(request)
+
+
+def lifetime_left(path):
+    """Seconds the cache keeps the stored answer of `path`."""
+    key = stored_key(path)
+    if hasattr(cache, "ttl"):  # Redis
+        return cache.ttl(key)
+    return cache._expire_info[cache.make_key(key)] - time.time()
+
+
+def queries_of(client, path, **kwargs):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path, **kwargs)
+    return response, len(queries)
+
+
+def test_a_second_anonymous_request_is_served_without_the_database(client):
+    ArticleFactory(title="Cached story")
+    first, first_queries = queries_of(client, "/news/")
+    second, second_queries = queries_of(client, "/news/")
+    assert first_queries > 0
+    assert second_queries == 0
+    assert second.status_code == 200
+    assert second.content == first.content
+    assert second["ETag"] == first["ETag"]
+
+
+def test_a_cached_answer_keeps_every_security_header_and_honours_if_none_match(
+    client, settings
+):
+    settings.SECURE_HSTS_SECONDS = 3600
+    client.get("/", secure=True)
+    response, queries = queries_of(client, "/", secure=True)
+    assert queries == 0
+    assert "default-src 'self'" in response["Content-Security-Policy"]
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "camera=()" in response["Permissions-Policy"]
+    assert response["Strict-Transport-Security"].startswith("max-age=3600")
+    again = client.get("/", secure=True, headers={"If-None-Match": response["ETag"]})
+    assert again.status_code == 304
+
+
+def test_a_publish_shows_up_at_once(client):
+    ArticleFactory(title="Old story")
+    assert b"Fresh story" not in client.get("/news/").content
+    draft = ArticleFactory(title="Fresh story", status="draft")
+    assert b"Fresh story" not in client.get("/news/").content
+    Article.objects.filter(pk=draft.pk).publish()
+    assert b"Fresh story" in client.get("/news/").content
+
+
+def test_an_edit_of_a_related_object_shows_up_on_the_pages_that_show_it(client):
+    member = MemberFactory(name="Acme Orbital")
+    ArticleFactory(slug="story", members=[member])
+    assert b"Acme Orbital" in client.get("/news/story/").content
+    member.name = "Acme Space"
+    member.save()
+    assert b"Acme Space" in client.get("/news/story/").content
+
+
+def test_an_unpublished_page_leaves_the_cache_too(client):
+    page = PageFactory(slug="charter", title="Charter")
+    assert client.get("/charter/").status_code == 200
+    page.status = "draft"
+    page.save()
+    assert client.get("/charter/").status_code == 404
+
+
+def test_a_scheduled_article_bounds_how_long_answers_are_kept():
+    now = timezone.now()
+    ArticleFactory(published_at=now + datetime.timedelta(seconds=90))
+    assert 1 <= seconds_to_live(now=now) <= 90
+
+
+def test_an_answer_is_kept_no_longer_than_until_the_next_scheduled_article(client):
+    due = timezone.now() + datetime.timedelta(seconds=90)
+    ArticleFactory(title="Morning story", published_at=due)
+    assert b"Morning story" not in client.get("/news/").content
+    assert 0 < lifetime_left("/news/") <= 90
+
+
+@pytest.mark.parametrize(
+    ("path", "kwargs"),
+    [
+        ("/news/", {"HTTP_COOKIE": "sessionid=abc"}),  # someone signed in
+        ("/members/join/", {}),  # a form with a CSRF token
+        ("/news/story/?preview", {}),  # a staff preview
+        ("/healthz", {}),
+        ("/no-such-page/", {}),
+        ("/api/v1/news/", {"headers": {"X-Api-Key": "nope.nope"}}),
+    ],
+)
+def test_what_is_personal_or_not_a_page_is_never_stored(client, path, kwargs):
+    ArticleFactory(slug="story")
+    client.get(path, **kwargs)
+    # Nothing stored that an anonymous visitor of the same address would get.
+    assert cache.get(stored_key(path)) is None
+
+
+def test_signed_in_users_always_get_a_fresh_page(client, admin_user):
+    ArticleFactory()
+    client.force_login(admin_user)
+    client.get("/news/")
+    _response, queries = queries_of(client, "/news/")
+    assert queries > 0
+
+
+def test_the_api_caches_per_language(client):
+    ArticleFactory(slug="story", title_en="Launch", title_zh_hans="发射")
+    english = client.get("/api/v1/news/story/")
+    chinese = client.get("/api/v1/news/story/", headers={"Accept-Language": "zh-hans"})
+    assert english.json()["title"] == "Launch"
+    assert chinese.json()["title"] == "发射"
+    _response, queries = queries_of(
+        client, "/api/v1/news/story/", headers={"Accept-Language": "zh-hans"}
+    )
+    assert queries == 0 and _response.json()["title"] == "发射"
+
+
+def test_cached_api_answers_still_count_against_the_allowance(client, settings):
+    from alliance.api_backends import AnonymousThrottle
+
+    rates = {**AnonymousThrottle.THROTTLE_RATES, "anon": "3/min"}
+    original = AnonymousThrottle.THROTTLE_RATES
+    AnonymousThrottle.THROTTLE_RATES = rates
+    try:
+        statuses = [client.get("/api/v1/tags/").status_code for _ in range(4)]
+    finally:
+        AnonymousThrottle.THROTTLE_RATES = original
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_with_the_cache_off_nothing_is_stored(client, settings):
+    settings.RESPONSE_CACHE_SECONDS = 0
+    ArticleFactory()
+    client.get("/news/")
+    _response, queries = queries_of(client, "/news/")
+    assert queries > 0
