@@ -410,7 +410,7 @@ def test_a_backup_of_a_bucket_restores_into_another_bucket(
     assert url == f"{s3_endpoint}/{target}/{member.logo_small.name}"
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the backup reads the database file
 def test_a_local_backup_restores_into_a_bucket(
     tmp_path, settings, s3_endpoint, bucket, empty_database
 ):
