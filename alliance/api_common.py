@@ -26,12 +26,13 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .api_backends import OrderingFilter, SearchFilter, UpdatedSinceFilter
 from .models import PartnerKey
 from .publishing import list_url, slug_url
-from .response_cache import last_modified
+from .response_cache import last_modified, remember_each
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 KEY_HEADER = "X-Api-Key"
@@ -457,18 +458,6 @@ class PublicAPIMixin:
     # The relations whose summaries each item shows (see `Nested`).
     nested = ()
 
-    def paginate_queryset(self, queryset):
-        page = super().paginate_queryset(queryset)
-        if page is not None and self.nested:
-            attach_summaries(page, queryset.model, self.nested, self.request)
-        return page
-
-    def get_object(self):
-        item = super().get_object()
-        if self.nested:
-            attach_summaries([item], type(item), self.nested, self.request)
-        return item
-
     def _set_cache_headers(self, request, response):
         # Any change that could alter this answer, a nested object's or a
         # deletion's included, moves the site-wide time; so an unchanged
@@ -489,3 +478,39 @@ class PublicViewSet(PublicAPIMixin, viewsets.ReadOnlyModelViewSet):
 
     lookup_field = "slug"
     lookup_value_regex = "[-a-zA-Z0-9_]+"
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(self.represent(page))
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(self.represent([self.get_object()])[0])
+
+    def represent(self, items):
+        """The items' data, each remembered until the public content changes.
+
+        An item's nested summaries and its serializing cost more than reading
+        its row, and it looks the same in every list and page it appears on.
+        The key holds what else shapes it: the language and the site's origin
+        (links are absolute).
+        """
+        items = list(items)
+        if not items:
+            return []
+        model = type(items[0])
+        prefix = ":".join(
+            (
+                "api-item",
+                model._meta.label_lower,
+                translation.get_language(),
+                absolute(self.request, ""),
+            )
+        )
+
+        def compute(missing):
+            if self.nested:
+                attach_summaries(missing, model, self.nested, self.request)
+            return self.get_serializer(missing, many=True).data
+
+        return remember_each(items, lambda item: f"{prefix}:{item.pk}", compute)

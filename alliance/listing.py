@@ -1,6 +1,7 @@
 """Behaviour shared by the paginated public lists."""
 
 import hashlib
+from collections.abc import Sequence
 
 from django.core.exceptions import BadRequest
 from django.core.paginator import Paginator
@@ -9,6 +10,24 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from .response_cache import remember
+
+
+class ReversedRows(Sequence):
+    """The rows of a queryset in reverse order, read when first used (as a
+    queryset's are), so that a page served from a cached fragment reads none."""
+
+    def __init__(self, queryset):
+        self.queryset = queryset
+
+    @cached_property
+    def rows(self):
+        return list(self.queryset)[::-1]
+
+    def __getitem__(self, index):
+        return self.rows[index]
+
+    def __len__(self):
+        return len(self.rows)
 
 
 class RememberedCountPaginator(Paginator):
@@ -42,7 +61,7 @@ class RememberedCountPaginator(Paginator):
         if bottom <= self.count // 2 or not self._totally_ordered():
             return super().page(number)
         backwards = self.object_list.reverse()[self.count - top : self.count - bottom]
-        return self._get_page(list(backwards)[::-1], number, self)
+        return self._get_page(ReversedRows(backwards), number, self)
 
     def _totally_ordered(self):
         if not isinstance(self.object_list, QuerySet):

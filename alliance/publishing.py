@@ -196,19 +196,30 @@ class Publishable(models.Model):
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
-        instance._remember_public_state()
+        # This runs for every row read, so it checks the loaded names rather
+        # than asking the instance which fields are deferred.
+        instance._remember_public_state(
+            loaded="slug" in field_names and "status" in field_names
+        )
         return instance
 
-    def _remember_public_state(self):
+    def _remember_public_state(self, loaded=True):
         # Deferred fields (e.g. `.only()`) leave the state unknown: treat as not public.
-        loaded = self.get_deferred_fields().isdisjoint({"slug", "status"})
         self._was_published = loaded and self.is_published
         self._loaded_slug = self.slug if loaded else None
         self._loaded_summary = self._summary() if loaded else None
 
+    @classmethod
+    def _summary_columns(cls):
+        names = cls.__dict__.get("_summary_column_names")
+        if names is None:
+            names = columns(cls.summary_title)
+            cls._summary_column_names = names
+        return names
+
     def _summary(self):
         """What objects that nest this one show of it: slug, visibility and title."""
-        titles = (self.__dict__.get(column) for column in columns(self.summary_title))
+        titles = (self.__dict__.get(column) for column in self._summary_columns())
         return (self.slug, self.is_published, *titles)
 
     def _record_public_change(self):
@@ -226,7 +237,9 @@ class Publishable(models.Model):
         loaded_summary = getattr(self, "_loaded_summary", None)
         if loaded_summary is not None and loaded_summary != self._summary():
             touch_referrers(type(self), [self.pk])
-        self._remember_public_state()
+        self._remember_public_state(
+            loaded=self.get_deferred_fields().isdisjoint({"slug", "status"})
+        )
 
     @property
     def is_published(self):

@@ -89,7 +89,17 @@ def content_changed():
 
 def last_modified(now=None):
     """When what the public sees last changed: the last recorded change, or a scheduled
-    article going live, or midnight (events become past), whichever came last."""
+    article going live, or midnight (events become past), whichever came last.
+
+    Remembered until the next change (the clock's included: see
+    `seconds_to_live`), since every API answer states it.
+    """
+    if now is not None:
+        return _last_modified(now)
+    return remember("last-modified", _last_modified)
+
+
+def _last_modified(now=None):
     from news.models import Article
 
     from .models import ContentChange
@@ -214,6 +224,38 @@ def remember(key, compute):
     if generation is not None:
         cache.set(key, (generation, value), seconds_to_live(limit, generation))
     return value
+
+
+def remember_each(objects, key, compute):
+    """Return `compute(objects)`, a list with one value per object, each kept in the
+    cache until the public content changes.
+
+    For lists whose items cost more to render than to fetch (an API item with
+    its nested summaries): `key(obj)` names an object's value; on a later
+    request only the objects whose values are missing are passed to
+    `compute`, in order, and it returns their values in the same order.
+    """
+    limit = settings.FRAGMENT_CACHE_SECONDS
+    if limit <= 0 or not objects:
+        return list(compute(objects))
+    keys = [key(obj) for obj in objects]
+    values = cache.get_many([GENERATION_KEY, *keys])
+    generation = values.pop(GENERATION_KEY, None) or current_generation()
+    found = {
+        name: stored[1] for name, stored in values.items() if stored[0] == generation
+    }
+    missing = [
+        obj for obj, name in zip(objects, keys, strict=True) if name not in found
+    ]
+    if missing:
+        fresh = dict(zip((key(obj) for obj in missing), compute(missing), strict=True))
+        if generation is not None:
+            cache.set_many(
+                {name: (generation, value) for name, value in fresh.items()},
+                seconds_to_live(limit, generation),
+            )
+        found.update(fresh)
+    return [found[name] for name in keys]
 
 
 # --- The middleware ---------------------------------------------------------

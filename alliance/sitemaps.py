@@ -28,7 +28,7 @@ from django.utils import timezone, translation
 from django.views.decorators.http import condition, require_safe
 
 from .models import Event, Initiative, Page, Scenario
-from .response_cache import last_modified
+from .response_cache import last_modified, remember
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
@@ -243,11 +243,21 @@ def section(request, sitemaps, section):
             raise Http404("No such sitemap page.")
         page = int(page)
     origin = _escape(_origin(request))
+    # A page of a thousand addresses costs more to build than to fetch: it is
+    # kept like a shared fragment until the content changes.
+    lines = remember(
+        f"sitemap:{section}:{page}:{origin}",
+        lambda: _urlset(sitemaps[section], page, origin),
+    )
+    return _xml_response(lines)
+
+
+def _urlset(sitemap, page, origin):
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         f'<urlset xmlns="{SITEMAP_NS}" xmlns:xhtml="{XHTML_NS}">',
     ]
-    for paths, day in sitemaps[section].entries(page):
+    for paths, day in sitemap.entries(page):
         locations = {code: origin + _escape(path) for code, path in paths}
         # Readers of any other language are sent to the default language's page.
         if settings.LANGUAGE_CODE in locations:
@@ -262,4 +272,4 @@ def section(request, sitemaps, section):
             for code, _path in paths
         )
     lines.append("</urlset>")
-    return _xml_response(lines)
+    return lines

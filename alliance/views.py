@@ -1,3 +1,5 @@
+import hashlib
+
 from django.core.exceptions import BadRequest
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse, JsonResponse
@@ -286,7 +288,13 @@ class PageDetailView(PreviewMixin, DetailView):
 @require_GET
 def search(request):
     """One search over news, members, scenarios and events."""
-    result = SiteSearch(request.GET.get("q", ""))
+    query = request.GET.get("q", "")
+    # The answer is kept like a shared fragment: a popular query is worked
+    # out once per change of the content.
+    digest = hashlib.md5(
+        f"{get_language()}|{query}".encode(), usedforsecurity=False
+    ).hexdigest()
+    result = remember(f"search:{digest}", lambda: SiteSearch(query))
     status = 400 if result.error else 200
     return render(request, "alliance/search.html", {"search": result}, status=status)
 

@@ -16,10 +16,8 @@ from django_countries import countries
 from rest_framework.throttling import BaseThrottle
 
 from alliance.listing import ListPageMixin
-from alliance.models import Initiative, ScenarioParticipation
 from alliance.preview import PreviewMixin
 from alliance.publishing import columns, summary_fields
-from news.models import Article
 
 from .forms import MembershipApplicationForm
 from .models import Member, Sector, Tier
@@ -155,44 +153,39 @@ class MemberDetailView(PreviewMixin, DetailView):
     template_name = "members/member_detail.html"
 
     def get_base_queryset(self):
+        return Member.objects.select_related("tier")
+
+    def get_context_data(self, **kwargs):
         from alliance.models import Scenario
 
-        return Member.objects.select_related("tier").prefetch_related(
-            Prefetch(
-                "sectors",
-                queryset=Sector.objects.published().only(*summary_fields("name")),
-            ),
-            Prefetch(
-                "articles",
-                queryset=Article.objects.published()
-                .newest_first()
-                .only("published_at", *summary_fields("title"))[:10],
-                to_attr="latest_articles",
-            ),
-            Prefetch(
-                "scenario_participations",
-                queryset=ScenarioParticipation.objects.filter(
-                    scenario__in=Scenario.objects.published()
-                )
-                .select_related("scenario__field")
-                .only(
-                    "role",
-                    "member",
-                    *(f"scenario__{name}" for name in summary_fields("title")),
-                    *columns("scenario__field__name"),
-                )
-                .order_by("scenario__title"),
-            ),
-            Prefetch(
-                "initiatives",
-                queryset=Initiative.objects.published()
-                .select_related("launched_at")
-                .only(
-                    *summary_fields("name"),
-                    *(f"launched_at__{name}" for name in summary_fields("name")),
-                ),
+        context = super().get_context_data(**kwargs)
+        member = self.object
+        # Lazy: the template reads them inside a cached fragment, so they run
+        # only when it is rendered again (after a change of the content).
+        context.update(
+            sectors=member.sectors.published().only(*summary_fields("name")),
+            latest_articles=member.articles.published()
+            .newest_first()
+            .only("published_at", *summary_fields("title"))[:10],
+            participations=member.scenario_participations.filter(
+                scenario__in=Scenario.objects.published()
+            )
+            .select_related("scenario__field")
+            .only(
+                "role",
+                "member",
+                *(f"scenario__{name}" for name in summary_fields("title")),
+                *columns("scenario__field__name"),
+            )
+            .order_by("scenario__title"),
+            initiatives=member.initiatives.published()
+            .select_related("launched_at")
+            .only(
+                *summary_fields("name"),
+                *(f"launched_at__{name}" for name in summary_fields("name")),
             ),
         )
+        return context
 
 
 PUBLIC_CSV_COLUMNS = [

@@ -1,10 +1,10 @@
 from django.core.exceptions import BadRequest
 from django.db.models import Prefetch
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView
 
 from alliance.listing import ListPageMixin
-from alliance.models import Scenario
 from alliance.preview import PreviewMixin
 from alliance.publishing import columns, summary_fields
 from members.models import Member
@@ -69,38 +69,39 @@ class ArticleDetailView(PreviewMixin, DetailView):
     template_name = "news/article_detail.html"
 
     def get_base_queryset(self):
-        return Article.objects.select_related("event").prefetch_related(
-            Prefetch("tags", queryset=Tag.objects.published().only(*TAG_FIELDS)),
-            Prefetch(
-                "members",
-                queryset=Member.objects.published()
-                .only(*summary_fields("name"))
-                .order_by("name"),
-            ),
-            Prefetch(
-                "scenarios",
-                queryset=Scenario.objects.published()
-                .select_related("field")
-                .only(*summary_fields("title"), *columns("field__name")),
-            ),
-        )
+        return Article.objects.select_related("event")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         article = self.object
+        # Lazy: the template reads them inside a cached fragment, so they run
+        # only when it is rendered again (after a change of the content).
         neighbours = Article.objects.published().only(
             "published_at", *summary_fields("title")
         )
-        context["previous_article"] = (
-            neighbours.filter(published_at__lt=article.published_at)
-            .order_by("-published_at", "-pk")
-            .first()
-        )
-        context["next_article"] = (
-            neighbours.filter(published_at__gt=article.published_at)
-            .order_by("published_at", "pk")
-            .first()
-        )
         event = article.event
-        context["event"] = event if event and event.is_published else None
+        context.update(
+            tags=article.tags.published().only(*TAG_FIELDS),
+            members=article.members.published()
+            .only(*summary_fields("name"))
+            .order_by("name"),
+            scenarios=article.scenarios.published()
+            .select_related("field")
+            .only(*summary_fields("title"), *columns("field__name")),
+            previous_article=SimpleLazyObject(
+                lambda: (
+                    neighbours.filter(published_at__lt=article.published_at)
+                    .order_by("-published_at", "-pk")
+                    .first()
+                )
+            ),
+            next_article=SimpleLazyObject(
+                lambda: (
+                    neighbours.filter(published_at__gt=article.published_at)
+                    .order_by("published_at", "pk")
+                    .first()
+                )
+            ),
+            event=event if event and event.is_published else None,
+        )
         return context

@@ -128,8 +128,9 @@ ADDRESSES = {**PAGES, **API}
 
 # The most queries each address may run: (cold, warm). A cold request also
 # works out what the cache then keeps until the content changes: the footer's
-# pages, the next scheduled article (when cached answers expire), and per
-# page the figures, facets and list lengths.
+# pages, the next scheduled article (when cached answers expire), the time of
+# the last change (Last-Modified), and per page the figures, facets and list
+# lengths.
 BUDGETS = {
     "home": (11, 3),
     "home-zh": (11, 3),
@@ -165,41 +166,41 @@ BUDGETS = {
     "feed-rss": (1, 1),
     "feed-atom": (1, 1),
     # The last change, then the first and last key of each of six sections.
-    "sitemap": (7, 7),
-    "sitemap-news": (3, 3),
-    "sitemap-members": (3, 3),
-    "sitemap-scenarios": (3, 3),
+    "sitemap": (8, 7),
+    "sitemap-news": (4, 3),
+    "sitemap-members": (4, 3),
+    "sitemap-scenarios": (4, 3),
     # An API answer: the filter's object, the page, one query per nested
     # relation, and the last change (Last-Modified). Nothing is cached.
-    "api-members": (3, 3),
-    "api-members-by-sector": (4, 4),
-    "api-members-by-country": (3, 3),
-    "api-member": (3, 3),
-    "api-sectors": (2, 2),
-    "api-sectors-search": (2, 2),
-    "api-sector": (2, 2),
-    "api-news": (5, 5),
-    "api-news-by-tag": (6, 6),
-    "api-news-by-member": (6, 6),
-    "api-article": (5, 5),
-    "api-tags": (2, 2),
-    "api-tags-search": (2, 2),
-    "api-tag": (2, 2),
-    "api-scenarios": (3, 3),
-    "api-scenarios-by-field": (4, 4),
-    "api-scenarios-by-stage": (3, 3),
-    "api-scenario": (3, 3),
-    "api-fields": (2, 2),
-    "api-fields-search": (2, 2),
-    "api-field": (2, 2),
-    "api-events": (3, 3),
-    "api-events-upcoming": (3, 3),
-    "api-event": (3, 3),
-    "api-initiatives": (3, 3),
-    "api-initiatives-by-kind": (3, 3),
-    "api-initiative": (3, 3),
-    "api-tombstones": (2, 2),
-    "api-tombstones-by-resource": (2, 2),
+    "api-members": (4, 3),
+    "api-members-by-sector": (5, 4),
+    "api-members-by-country": (4, 3),
+    "api-member": (4, 3),
+    "api-sectors": (3, 2),
+    "api-sectors-search": (3, 2),
+    "api-sector": (3, 2),
+    "api-news": (6, 5),
+    "api-news-by-tag": (7, 6),
+    "api-news-by-member": (7, 6),
+    "api-article": (6, 5),
+    "api-tags": (3, 2),
+    "api-tags-search": (3, 2),
+    "api-tag": (3, 2),
+    "api-scenarios": (4, 3),
+    "api-scenarios-by-field": (5, 4),
+    "api-scenarios-by-stage": (4, 3),
+    "api-scenario": (4, 3),
+    "api-fields": (3, 2),
+    "api-fields-search": (3, 2),
+    "api-field": (3, 2),
+    "api-events": (4, 3),
+    "api-events-upcoming": (4, 3),
+    "api-event": (4, 3),
+    "api-initiatives": (4, 3),
+    "api-initiatives-by-kind": (4, 3),
+    "api-initiative": (4, 3),
+    "api-tombstones": (3, 2),
+    "api-tombstones-by-resource": (3, 2),
 }
 
 
