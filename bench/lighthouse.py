@@ -118,7 +118,24 @@ def prepare(env):
         )
 
 
+# Lighthouse now and then fails to record the browser's trace (NO_NAVSTART,
+# NO_FCP) for reasons of its own; such a run is made again, up to this often.
+ATTEMPTS = 3
+
+
 def audit(url, output, chrome):
+    """Run Lighthouse on `url` (again when it fails to record); return its report."""
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return audit_once(url, output, chrome)
+        except (subprocess.CalledProcessError, RuntimeError) as error:
+            if attempt == ATTEMPTS:
+                raise
+            log(f"attempt {attempt} failed ({error}); again")
+    raise AssertionError("unreachable")
+
+
+def audit_once(url, output, chrome):
     """Run Lighthouse once on `url`; return its report as a dict."""
     with tempfile.TemporaryDirectory(prefix="lighthouse-profile-") as profile:
         flags = " ".join([*CHROME_FLAGS, f"--user-data-dir={profile}"])
