@@ -61,25 +61,38 @@ class WindowThrottle(SimpleRateThrottle):
     edge of two windows lets through at most twice the rate for a moment.
     """
 
-    def allow_request(self, request, view):
+    def window(self, request):
+        """The counter of this client's current window, or None when nothing is counted."""
         if self.rate is None:
-            return True
-        self.key = self.get_cache_key(request, view)
+            return None
+        self.key = self.get_cache_key(request, None)
         if self.key is None:
-            return True
+            return None
         now = self.timer()
         window = int(now // self.duration)
         self.wait_seconds = (window + 1) * self.duration - now
-        key = f"{self.key}:{window}"
-        try:
-            count = self.cache.incr(key)
-        except ValueError:
-            # The first request of a window; another worker may start it too.
-            count = 1 if self.cache.add(key, 1, self.duration + 1) else None
-            if count is None:
-                count = self.cache.incr(key)
+        return f"{self.key}:{window}"
+
+    def allow_request(self, request, view):
+        key = self.window(request)
+        if key is None:
+            return True
+        # The response cache may have counted this request already, in the
+        # same round trip to Redis as its lookup (see response_cache).
+        count = getattr(request, "window_counts", {}).get(key)
+        if count is None:
+            count = self.increment(key)
         # An unreachable cache answers None: serve rather than refuse everyone.
         return count is None or count <= self.num_requests
+
+    def increment(self, key):
+        try:
+            return self.cache.incr(key)
+        except ValueError:
+            # The first request of a window; another worker may start it too.
+            if self.cache.add(key, 1, self.duration + 1):
+                return 1
+            return self.cache.incr(key)
 
     def wait(self):
         return getattr(self, "wait_seconds", None)

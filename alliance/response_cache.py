@@ -226,6 +226,37 @@ def remember(key, compute):
     return value
 
 
+def fetch_and_count(keys, counter, lifetime):
+    """Read `keys` and add one to `counter` in one round trip, when the cache is Redis.
+
+    Return (values found, the counter's new value), or None when the cache
+    is another kind or Redis fails (the caller then goes the plain way).
+    The counter is one that `cache.incr` also reads: django-redis keeps
+    integers unpickled.
+    """
+    client = getattr(cache, "client", None)
+    if not hasattr(client, "get_client"):
+        return None
+    try:
+        import redis
+
+        connection = client.get_client(write=True)
+        counter_key = client.make_key(counter)
+        pipeline = connection.pipeline(transaction=False)
+        pipeline.mget([client.make_key(name) for name in keys])
+        pipeline.incr(counter_key)
+        pipeline.expire(counter_key, lifetime)
+        raw, count, _expiry = pipeline.execute()
+    except (redis.RedisError, OSError):
+        return None
+    values = {
+        name: client.decode(value)
+        for name, value in zip(keys, raw, strict=True)
+        if value is not None
+    }
+    return values, count
+
+
 def remember_each(objects, key, compute):
     """Return `compute(objects)`, a list with one value per object, each kept in the
     cache until the public content changes.
@@ -276,7 +307,7 @@ class ResponseCacheMiddleware:
         key = self.key_for(request)
         if key is None:
             return self.get_response(request)
-        generation, stored = self.lookup(key)
+        generation, stored = self.lookup(key, request)
         if stored is not None and stored[0] == generation:
             if not self.allowed_by_throttle(request):
                 # Let the view answer, with the API's own 429.
@@ -317,8 +348,27 @@ class ResponseCacheMiddleware:
         return f"response:{digest.hexdigest()}"
 
     @staticmethod
-    def lookup(key):
-        values = cache.get_many([GENERATION_KEY, key])
+    def lookup(key, request):
+        """(generation, stored answer) of a request; an API request is counted too.
+
+        A cached API answer still counts against the client's allowance. With
+        Redis the count goes in the same round trip as the lookup, and the
+        API's throttle then reads it rather than counting again.
+        """
+        keys = [GENERATION_KEY, key]
+        values = None
+        if request.path.startswith("/api/"):
+            from .api_backends import AnonymousThrottle
+
+            throttle = AnonymousThrottle()
+            counter = throttle.window(request)
+            if counter is not None:
+                fetched = fetch_and_count(keys, counter, throttle.duration + 1)
+                if fetched is not None:
+                    values, count = fetched
+                    request.window_counts = {counter: count}
+        if values is None:
+            values = cache.get_many(keys)
         generation = values.get(GENERATION_KEY)
         if generation is None:
             generation = current_generation()

@@ -1,6 +1,7 @@
 """Anonymous answers come from the cache until the content they show changes."""
 
 import datetime
+import os
 import time
 
 import pytest
@@ -12,6 +13,7 @@ from django.utils import timezone
 
 from alliance.response_cache import ResponseCacheMiddleware, seconds_to_live
 from news.models import Article
+from tests.api.test_shared_throttle import REDIS_URL, redis_available
 from tests.factories import ArticleFactory, MemberFactory, PageFactory
 
 pytestmark = pytest.mark.django_db
@@ -165,3 +167,40 @@ def test_with_the_cache_off_nothing_is_stored(client, settings):
     client.get("/news/story/")
     _response, queries = queries_of(client, "/news/story/")
     assert queries > 0
+
+
+@pytest.mark.skipif(
+    not redis_available() and not os.environ.get("CI"), reason="no Redis"
+)
+def test_with_redis_a_cached_api_answer_is_counted_once_in_the_lookups_round_trip(
+    client, settings
+):
+    from alliance.api_backends import AnonymousThrottle
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL.rsplit("/", 1)[0] + "/14",
+            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+        }
+    }
+    cache.clear()
+    ArticleFactory(slug="story")
+    original = AnonymousThrottle.THROTTLE_RATES
+    AnonymousThrottle.THROTTLE_RATES = {**original, "anon": "3/hour"}
+    try:
+        first = client.get("/api/v1/news/story/")  # rendered, counted once
+        second, queries = queries_of(client, "/api/v1/news/story/")  # from the cache
+        third = client.get("/api/v1/news/story/")
+        fourth = client.get("/api/v1/news/story/")
+    finally:
+        AnonymousThrottle.THROTTLE_RATES = original
+        cache.clear()
+    assert [r.status_code for r in (first, second, third, fourth)] == [
+        200,
+        200,
+        200,
+        429,
+    ]
+    assert queries == 0 and second.json()["slug"] == "story"
+    assert "Retry-After" in fourth
