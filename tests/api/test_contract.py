@@ -469,7 +469,7 @@ def test_a_revoked_or_wrong_key_is_refused(client):
 def test_anonymous_clients_are_throttled_and_told_when_to_retry(client, settings):
     from rest_framework.settings import api_settings
 
-    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "anon": "3/min"}
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "anon": "3/hour"}
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": rates,
@@ -501,10 +501,11 @@ def test_anonymous_clients_are_throttled_and_told_when_to_retry(client, settings
 
 @pytest.fixture
 def low_rates(monkeypatch):
-    """Allowances small enough to use up: 3 a minute anonymously, 2 per key."""
+    """Allowances small enough to use up: 3 an hour anonymously, 2 per key (hours,
+    so that no test straddles the edge of a window)."""
     from alliance.api_backends import AnonymousThrottle, PartnerThrottle
 
-    rates = {"anon": "3/min", "partner": "2/min"}
+    rates = {"anon": "3/hour", "partner": "2/hour"}
     monkeypatch.setattr(AnonymousThrottle, "THROTTLE_RATES", rates)
     monkeypatch.setattr(PartnerThrottle, "THROTTLE_RATES", rates)
 
@@ -537,7 +538,7 @@ def test_a_forged_forwarded_for_header_does_not_escape_the_api_limit(client):
     from alliance.api_backends import AnonymousThrottle
 
     original = AnonymousThrottle.THROTTLE_RATES
-    AnonymousThrottle.THROTTLE_RATES = {**original, "anon": "3/min"}
+    AnonymousThrottle.THROTTLE_RATES = {**original, "anon": "3/hour"}
     try:
         statuses = [
             client.get(
