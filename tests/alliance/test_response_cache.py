@@ -204,3 +204,19 @@ def test_with_redis_a_cached_api_answer_is_counted_once_in_the_lookups_round_tri
     ]
     assert queries == 0 and second.json()["slug"] == "story"
     assert "Retry-After" in fourth
+
+
+def test_a_scheduled_article_appears_at_its_time_through_every_cache(client):
+    """Response cache and fragments on: the list page, its cards and the API
+    list all let the article in once its time has come, with no write."""
+    ArticleFactory(title="Older story", slug="older")
+    due = timezone.now() + datetime.timedelta(seconds=1)
+    ArticleFactory(title="Morning story", slug="morning", published_at=due)
+    for _ in range(2):  # the second answer comes from the caches
+        assert b"Morning story" not in client.get("/news/").content
+        assert "morning" not in client.get("/api/v1/news/").content.decode()
+        assert client.get("/news/morning/").status_code == 404
+    time.sleep(max(0.0, (due - timezone.now()).total_seconds()) + 1.1)
+    assert b"Morning story" in client.get("/news/").content
+    assert "morning" in client.get("/api/v1/news/").content.decode()
+    assert client.get("/news/morning/").status_code == 200
