@@ -11,6 +11,8 @@ from rest_framework_api_key.models import AbstractAPIKey
 from members.images import (
     SCENARIO_RENDITIONS,
     render_renditions,
+    rendition_field,
+    size_field,
     srcset,
     validate_picture,
 )
@@ -182,38 +184,16 @@ class Scenario(Publishable):
             "PNG, JPEG, WebP or GIF, at most 5 MB. Resized copies are made for the public pages."
         ),
     )
-    image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    image_width = size_field()
+    image_height = size_field()
     # Renditions of the image, made on save (members/images.py); pages and
     # the API use these, never the upload.
-    image_small = models.ImageField(
-        upload_to="scenarios/",
-        max_length=255,
-        blank=True,
-        editable=False,
-        width_field="image_small_width",
-        height_field="image_small_height",
-    )
-    image_small_width = models.PositiveIntegerField(
-        null=True, blank=True, editable=False
-    )
-    image_small_height = models.PositiveIntegerField(
-        null=True, blank=True, editable=False
-    )
-    image_large = models.ImageField(
-        upload_to="scenarios/",
-        max_length=255,
-        blank=True,
-        editable=False,
-        width_field="image_large_width",
-        height_field="image_large_height",
-    )
-    image_large_width = models.PositiveIntegerField(
-        null=True, blank=True, editable=False
-    )
-    image_large_height = models.PositiveIntegerField(
-        null=True, blank=True, editable=False
-    )
+    image_small = rendition_field("scenarios/", "image_small")
+    image_small_width = size_field()
+    image_small_height = size_field()
+    image_large = rendition_field("scenarios/", "image_large")
+    image_large_width = size_field()
+    image_large_height = size_field()
     image_rendered_from = models.CharField(max_length=255, blank=True, editable=False)
     image_alt = models.CharField(
         _("image text alternative"), max_length=250, blank=True

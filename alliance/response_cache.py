@@ -212,18 +212,13 @@ def remember(key, compute):
     work out than to fetch (counts over whole tables, the footer's pages).
     `FRAGMENT_CACHE_SECONDS = 0` computes every time.
     """
-    limit = settings.FRAGMENT_CACHE_SECONDS
-    if limit <= 0:
-        return compute()
-    values = cache.get_many([GENERATION_KEY, key])
-    generation = values.get(GENERATION_KEY) or current_generation()
-    stored = values.get(key)
-    if stored is not None and stored[0] == generation:
-        return stored[1]
-    value = compute()
-    if generation is not None:
-        cache.set(key, (generation, value), seconds_to_live(limit, generation))
-    return value
+    return remember_each([key], str, lambda _keys: [compute()])[0]
+
+
+def generation_in(values):
+    """The generation read with a batch of keys (`values` holds or lacks
+    GENERATION_KEY, which is taken out); a new one when the cache had none."""
+    return values.pop(GENERATION_KEY, None) or current_generation()
 
 
 def fetch_and_count(keys, counter, lifetime):
@@ -271,15 +266,18 @@ def remember_each(objects, key, compute):
         return list(compute(objects))
     keys = [key(obj) for obj in objects]
     values = cache.get_many([GENERATION_KEY, *keys])
-    generation = values.pop(GENERATION_KEY, None) or current_generation()
+    generation = generation_in(values)
     found = {
         name: stored[1] for name, stored in values.items() if stored[0] == generation
     }
     missing = [
-        obj for obj, name in zip(objects, keys, strict=True) if name not in found
+        (obj, name)
+        for obj, name in zip(objects, keys, strict=True)
+        if name not in found
     ]
     if missing:
-        fresh = dict(zip((key(obj) for obj in missing), compute(missing), strict=True))
+        objects, names = zip(*missing, strict=True)
+        fresh = dict(zip(names, compute(list(objects)), strict=True))
         if generation is not None:
             cache.set_many(
                 {name: (generation, value) for name, value in fresh.items()},
@@ -369,10 +367,7 @@ class ResponseCacheMiddleware:
                     request.window_counts = {counter: count}
         if values is None:
             values = cache.get_many(keys)
-        generation = values.get(GENERATION_KEY)
-        if generation is None:
-            generation = current_generation()
-        return generation, values.get(key)
+        return generation_in(values), values.get(key)
 
     @staticmethod
     def allowed_by_throttle(request):

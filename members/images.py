@@ -14,6 +14,7 @@ from pathlib import PurePosixPath
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -90,6 +91,23 @@ def validate_logo(file):
 def validate_picture(file):
     """An article's cover or a scenario's image: at most 5 MB, 200 to 6,000 pixels a side."""
     check_image(file, PICTURE_LIMITS)
+
+
+def rendition_field(upload_to, name):
+    """A stored rendition (`<name>`), sized by its `<name>_width` and `<name>_height`."""
+    return models.ImageField(
+        upload_to=upload_to,
+        max_length=255,
+        blank=True,
+        editable=False,
+        width_field=f"{name}_width",
+        height_field=f"{name}_height",
+    )
+
+
+def size_field():
+    """The width or height of an image, filled in by Django on save."""
+    return models.PositiveIntegerField(null=True, blank=True, editable=False)
 
 
 def make_rendition(file, box):

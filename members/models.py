@@ -8,7 +8,7 @@ from modeltranslation.utils import get_translation_fields
 from alliance.publishing import Publishable, PublishableQuerySet, slug_url
 from alliance.search import SearchableQuerySet, SearchDocument
 
-from .images import LOGO_RENDITIONS, render_renditions, validate_logo
+from .images import LOGO_RENDITIONS, render_renditions, size_field, validate_logo
 
 
 class Tier(Publishable):
@@ -93,8 +93,8 @@ class Member(Publishable):
             "PNG, JPEG, WebP or GIF, at most 2 MB. Small copies are made for the public pages."
         ),
     )
-    logo_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    logo_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    logo_width = size_field()
+    logo_height = size_field()
     # Renditions of the logo, made on save; public pages use these, never the upload.
     logo_small = models.ImageField(
         upload_to=member_logo_path,
@@ -103,12 +103,8 @@ class Member(Publishable):
         width_field="logo_small_width",
         height_field="logo_small_height",
     )
-    logo_small_width = models.PositiveIntegerField(
-        null=True, blank=True, editable=False
-    )
-    logo_small_height = models.PositiveIntegerField(
-        null=True, blank=True, editable=False
-    )
+    logo_small_width = size_field()
+    logo_small_height = size_field()
     logo_large = models.ImageField(
         upload_to=member_logo_path, blank=True, editable=False
     )

@@ -14,6 +14,8 @@ from alliance.search import SearchableQuerySet, SearchDocument
 from members.images import (
     COVER_RENDITIONS,
     render_renditions,
+    rendition_field,
+    size_field,
     srcset,
     validate_picture,
 )
@@ -69,38 +71,16 @@ class Article(Publishable):
             "PNG, JPEG, WebP or GIF, at most 5 MB. Resized copies are made for the public pages."
         ),
     )
-    cover_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    cover_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    cover_width = size_field()
+    cover_height = size_field()
     # Renditions of the cover, made on save (members/images.py); pages and
     # the API use these, never the upload.
-    cover_small = models.ImageField(
-        upload_to=article_cover_path,
-        max_length=255,
-        blank=True,
-        editable=False,
-        width_field="cover_small_width",
-        height_field="cover_small_height",
-    )
-    cover_small_width = models.PositiveIntegerField(
-        null=True, blank=True, editable=False
-    )
-    cover_small_height = models.PositiveIntegerField(
-        null=True, blank=True, editable=False
-    )
-    cover_large = models.ImageField(
-        upload_to=article_cover_path,
-        max_length=255,
-        blank=True,
-        editable=False,
-        width_field="cover_large_width",
-        height_field="cover_large_height",
-    )
-    cover_large_width = models.PositiveIntegerField(
-        null=True, blank=True, editable=False
-    )
-    cover_large_height = models.PositiveIntegerField(
-        null=True, blank=True, editable=False
-    )
+    cover_small = rendition_field(article_cover_path, "cover_small")
+    cover_small_width = size_field()
+    cover_small_height = size_field()
+    cover_large = rendition_field(article_cover_path, "cover_large")
+    cover_large_width = size_field()
+    cover_large_height = size_field()
     cover_rendered_from = models.CharField(max_length=255, blank=True, editable=False)
     cover_alt = models.CharField(
         _("cover text alternative"), max_length=250, blank=True
