@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import django_filters
 from django import forms
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.urls import NoReverseMatch
 from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
@@ -24,6 +24,11 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
+)
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
 )
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.response import Response
@@ -374,7 +379,24 @@ def public_viewset(cls):
     )(cls)
 
 
-class PublicAPIMixin:
+class MethodFirstMixin:
+    """A method the view does not answer is a 405 (with Allow), whatever else is wrong.
+
+    REST framework looks at the key, the format and the parameters before
+    the method, and would answer 401, 404 or 400 to a PUT.
+    """
+
+    def check_method(self, request):
+        method = request.method.lower()
+        if method not in self.http_method_names or not hasattr(self, method):
+            raise exceptions.MethodNotAllowed(request.method)
+
+    def initial(self, request, *args, **kwargs):
+        self.check_method(request)
+        super().initial(request, *args, **kwargs)
+
+
+class PublicAPIMixin(MethodFirstMixin):
     """Language, strict parameters, conditional GET and cache headers of every API view."""
 
     changed_field = "updated_at"
@@ -398,6 +420,7 @@ class PublicAPIMixin:
     }
 
     def initial(self, request, *args, **kwargs):
+        self.check_method(request)
         self._activate_language(request)
         self._check_format(request)
         super().initial(request, *args, **kwargs)
@@ -514,3 +537,32 @@ class PublicViewSet(PublicAPIMixin, viewsets.ReadOnlyModelViewSet):
             return self.get_serializer(missing, many=True).data
 
         return remember_each(items, lambda item: f"{prefix}:{item.pk}", compute)
+
+
+# --- Schema and docs ----------------------------------------------------------
+
+
+class SchemaView(MethodFirstMixin, SpectacularAPIView):
+    """The OpenAPI schema, at /api/schema/."""
+
+
+class DocsPageMixin(MethodFirstMixin):
+    """The documentation pages: HTML that reads the schema, the same for everyone.
+
+    No key is looked at (a wrong one would otherwise need an HTML error
+    page the docs do not have), and OPTIONS answers with Allow alone, as
+    REST framework's JSON description of a view cannot be drawn as a page.
+    """
+
+    authentication_classes = []
+
+    def options(self, request, *args, **kwargs):
+        return HttpResponse(status=200)
+
+
+class SwaggerView(DocsPageMixin, SpectacularSwaggerSplitView):
+    """Swagger UI, at /api/docs/."""
+
+
+class RedocView(DocsPageMixin, SpectacularRedocView):
+    """ReDoc, at /api/redoc/."""

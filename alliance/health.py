@@ -3,18 +3,19 @@
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+
+from .http import allow
 
 
 @never_cache
-@require_GET
+@allow("GET")
 def healthz(request):
     """Answer 200 while the process can serve requests at all."""
     return JsonResponse({"status": "ok"})
 
 
 @never_cache
-@require_GET
+@allow("GET")
 def readyz(request):
     """Answer 200 when the database answers, 503 otherwise."""
     try:

@@ -9,6 +9,7 @@ project root is read when present. Every variable is listed in README.md.
 from pathlib import Path
 
 import environ
+from corsheaders.defaults import default_headers
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -83,7 +84,8 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     # ETag from the content and 304 answers to conditional requests, for
     # cached and freshly rendered answers alike.
-    "django.middleware.http.ConditionalGetMiddleware",
+    # Django's, for HEAD as well as GET.
+    "alliance.http.HeadAwareConditionalGetMiddleware",
     # Anonymous pages and API answers from the cache: everything below is
     # skipped on a hit, so it comes as early as it can.
     "alliance.response_cache.ResponseCacheMiddleware",
@@ -92,6 +94,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # 405 with Allow (and OPTIONS) before the CSRF check could answer 403.
+    "alliance.http.AllowedMethodsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -447,6 +451,8 @@ SPECTACULAR_SETTINGS = {
 CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+# Partners send their key in X-Api-Key; a browser asks first (preflight).
+CORS_ALLOW_HEADERS = (*default_headers, "x-api-key")
 CORS_ALLOW_CREDENTIALS = False
 
 # --- Logging ----------------------------------------------------------------

@@ -25,8 +25,9 @@ from django.db.models.functions import Greatest, TruncDate
 from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.views.decorators.http import condition, require_safe
+from django.views.decorators.http import condition
 
+from .http import allow
 from .models import Event, Initiative, Page, Scenario
 from .response_cache import last_modified, remember
 
@@ -203,7 +204,7 @@ def _xml_response(lines):
     return response
 
 
-@require_safe
+@allow("GET")
 @condition(last_modified_func=_last_change)
 def index(request, sitemaps):
     """The sitemap index: every page of every section that has published content."""
@@ -239,7 +240,7 @@ def _sitemap_index(sitemaps, origin):
     return lines
 
 
-@require_safe
+@allow("GET")
 @condition(last_modified_func=_last_change)
 def section(request, sitemaps, section):
     """One page of a section: each object once per language, with its alternates."""

@@ -8,11 +8,6 @@ from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import (
-    SpectacularAPIView,
-    SpectacularRedocView,
-    SpectacularSwaggerSplitView,
-)
 
 from members.sitemaps import MemberSitemap
 from news.sitemaps import ArticleSitemap
@@ -44,15 +39,15 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("api/v1/", include((router.urls, "api"))),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/schema/", api_common.SchemaView.as_view(), name="api-schema"),
     path(
         "api/docs/",
-        SpectacularSwaggerSplitView.as_view(url_name="api-schema"),
+        api_common.SwaggerView.as_view(url_name="api-schema"),
         name="api-docs",
     ),
     path(
         "api/redoc/",
-        SpectacularRedocView.as_view(url_name="api-schema"),
+        api_common.RedocView.as_view(url_name="api-schema"),
         name="api-redoc",
     ),
     # Anything else under /api/ answers in JSON, not with the HTML 404 page.

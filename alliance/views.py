@@ -8,13 +8,13 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import defaults
-from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 
 from members.models import Member, Sector
 from news.models import Article
 
 from . import ical
+from .http import allow
 from .listing import ListPageMixin
 from .models import (
     Event,
@@ -88,7 +88,7 @@ def at_a_glance():
     }
 
 
-@require_GET
+@allow("GET")
 def home(request):
     """The alliance at a glance: figures, members by sector, news, scenarios, events, logos."""
     figures = remember(f"at-a-glance:{get_language()}", at_a_glance)
@@ -250,7 +250,7 @@ class EventDetailView(PreviewMixin, DetailView):
         )
 
 
-@require_GET
+@allow("GET")
 def event_ical(request, slug):
     """The event as an iCalendar file, for readers' calendars."""
     event = get_object_or_404(Event.objects.published(), slug=slug)
@@ -285,7 +285,7 @@ class PageDetailView(PreviewMixin, DetailView):
     model = Page
 
 
-@require_GET
+@allow("GET")
 def search(request):
     """One search over news, members, scenarios and events."""
     query = request.GET.get("q", "")
@@ -299,7 +299,7 @@ def search(request):
     return render(request, "alliance/search.html", {"search": result}, status=status)
 
 
-@require_GET
+@allow("GET")
 def robots_txt(request):
     """Let crawlers in everywhere but the admin, and tell them where the sitemap is."""
     lines = [

@@ -10,11 +10,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
-from django.views.decorators.http import require_GET, require_http_methods
 from django.views.generic import DetailView, ListView
 from django_countries import countries
 from rest_framework.throttling import BaseThrottle
 
+from alliance.http import allow
 from alliance.listing import ListPageMixin
 from alliance.preview import PreviewMixin
 from alliance.publishing import columns, summary_fields
@@ -203,7 +203,7 @@ PUBLIC_CSV_COLUMNS = [
 ]
 
 
-@require_GET
+@allow("GET")
 def export_csv(request):
     """The published directory as open data, with the page's filters applied."""
     filters = DirectoryFilter(request.GET)
@@ -236,7 +236,7 @@ def export_csv(request):
     return response
 
 
-@require_GET
+@allow("GET")
 @xframe_options_exempt
 # Only who may frame the page changes; the rest of the site's policy still holds.
 @csp_replace({"frame-ancestors": ["*"]})
@@ -259,7 +259,7 @@ def client_address(request):
     return BaseThrottle().get_ident(request) or "unknown"
 
 
-@require_http_methods(["GET", "POST"])
+@allow("GET", "POST")
 def join(request):
     """The application form. Honeypot, CSRF and a per-address rate limit keep spam out."""
     if request.method == "POST":
@@ -287,7 +287,7 @@ def join(request):
     )
 
 
-@require_GET
+@allow("GET")
 def join_thanks(request):
     return render(
         request,
