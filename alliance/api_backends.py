@@ -26,13 +26,22 @@ class PartnerKeyAuthentication(BaseAuthentication):
             key = authorization.removeprefix("Api-Key ").strip()
         if not key:
             return None
-        try:
-            partner_key = PartnerKey.objects.get_from_key(key)
-        except PartnerKey.DoesNotExist:
-            partner_key = None
+        # By prefix among all keys, not only the usable ones: the library's
+        # get_from_key() leaves out revoked keys but lets expired ones in.
+        prefix = key.partition(".")[0]
+        partner_key = PartnerKey.objects.filter(prefix=prefix).first()
         if partner_key is None or not partner_key.is_valid(key):
+            raise exceptions.AuthenticationFailed("This API key is not valid.")
+        # Only the holder of the key learns why it no longer works.
+        if partner_key.revoked:
             raise exceptions.AuthenticationFailed(
-                "This API key is not valid, has expired or was revoked."
+                "This API key was revoked. Ask the secretariat for a new one."
+            )
+        if partner_key.has_expired:
+            expired = partner_key.expiry_date.astimezone(datetime.UTC)
+            raise exceptions.AuthenticationFailed(
+                f"This API key expired at {expired.isoformat().replace('+00:00', 'Z')}. "
+                "Ask the secretariat for a new one."
             )
         self._record_use(partner_key)
         return (None, partner_key)

@@ -4,6 +4,7 @@ import datetime
 import time
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from alliance.models import PartnerKey, Tombstone
@@ -464,6 +465,24 @@ def test_a_revoked_or_wrong_key_is_refused(client):
         client.get("/api/v1/news/", headers={"X-Api-Key": "nope.nope"}).status_code
         == 401
     )
+
+
+def test_an_expired_key_is_refused_like_a_revoked_one(client):
+    expiry = timezone.now() + datetime.timedelta(days=1)
+    key_object, key = create_key(expiry_date=expiry)
+    assert client.get("/api/v1/news/", headers={"X-Api-Key": key}).status_code == 200
+    with time_machine.travel(expiry + datetime.timedelta(seconds=1)):
+        response = client.get("/api/v1/news/", headers={"X-Api-Key": key})
+        assert response.status_code == 401
+        assert response["WWW-Authenticate"] == "Api-Key"
+        assert "expired" in response.json()["detail"]
+        # Also without the key in the usual header.
+        response = client.get(
+            "/api/v1/members/", headers={"Authorization": f"Api-Key {key}"}
+        )
+        assert response.status_code == 401
+    key_object.refresh_from_db()
+    assert key_object.last_used_at < expiry
 
 
 def test_anonymous_clients_are_throttled_and_told_when_to_retry(client, settings):
