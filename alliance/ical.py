@@ -1,40 +1,45 @@
-"""iCalendar (RFC 5545) files for events, written with the standard library."""
+"""iCalendar (RFC 5545) files for events, written with the `icalendar` library.
+
+The library escapes TEXT values (backslash, semicolon, comma, line breaks,
+a lone carriage return included) and folds long lines without splitting a
+UTF-8 character; nothing a title holds can start a property of its own.
+"""
 
 import datetime
+import re
 
+import icalendar
 from django.utils import timezone
 
-
-def escape_text(value: str) -> str:
-    """Escape a TEXT value: backslash, semicolon, comma and newlines."""
-    return (
-        (value or "")
-        .replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
-    )
+# RFC 5545 TEXT admits no control character but the line break (escaped
+# as \n); every other one is dropped.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def fold(line: str) -> str:
-    """Fold a content line at 75 octets, never inside a UTF-8 character."""
-    encoded = line.encode()
-    if len(encoded) <= 75:
-        return line
-    parts, current, limit = [], b"", 75
-    for char in line:
-        piece = char.encode()
-        if len(current) + len(piece) > limit:
-            parts.append(current.decode())
-            current, limit = b"", 74  # continuation lines start with a space
-        current += piece
-    parts.append(current.decode())
-    return "\r\n ".join(parts)
+def text(value):
+    """A TEXT value: line breaks of any kind kept as line breaks, other controls dropped."""
+    value = (value or "").replace("\r\n", "\n").replace("\r", "\n")
+    return CONTROL_CHARACTERS.sub("", value)
 
 
-def event_calendar(event, *, url: str, host: str) -> str:
+def event_calendar(event, *, url: str, host: str) -> bytes:
     """A VCALENDAR with one all-day VEVENT."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", f"-//{text(host)}//Events//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+
+    entry = icalendar.Event()
+    entry.add("uid", f"event-{event.pk}@{text(host)}")
+    entry.add("dtstamp", timezone.now().astimezone(datetime.UTC))
+    entry.add("dtstart", event.starts_on)
+    # DTEND of an all-day event is exclusive: the day after the last day.
+    entry.add("dtend", event.ends_on + datetime.timedelta(days=1))
+    entry.add("summary", text(event.name))
+    description = event.summary or event.description
+    if description:
+        entry.add("description", text(description))
     location = ", ".join(
         part
         for part in (
@@ -44,25 +49,9 @@ def event_calendar(event, *, url: str, host: str) -> str:
         )
         if part
     )
-    # DTEND of an all-day event is exclusive: the day after the last day.
-    end = event.ends_on + datetime.timedelta(days=1)
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        f"PRODID:-//{host}//Events//EN",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        "BEGIN:VEVENT",
-        f"UID:event-{event.pk}@{host}",
-        f"DTSTAMP:{timezone.now().astimezone(datetime.UTC).strftime('%Y%m%dT%H%M%SZ')}",
-        f"DTSTART;VALUE=DATE:{event.starts_on.strftime('%Y%m%d')}",
-        f"DTEND;VALUE=DATE:{end.strftime('%Y%m%d')}",
-        f"SUMMARY:{escape_text(event.name)}",
-        f"DESCRIPTION:{escape_text(event.summary or event.description)}",
-        f"LOCATION:{escape_text(location)}",
-        f"URL:{url}",
-        f"LAST-MODIFIED:{event.updated_at.astimezone(datetime.UTC).strftime('%Y%m%dT%H%M%SZ')}",
-        "END:VEVENT",
-        "END:VCALENDAR",
-    ]
-    return "".join(fold(line) + "\r\n" for line in lines)
+    if location:
+        entry.add("location", text(location))
+    entry.add("url", url)
+    entry.add("last-modified", event.updated_at.astimezone(datetime.UTC))
+    calendar.add_component(entry)
+    return calendar.to_ical()

@@ -25,10 +25,21 @@ class LatestArticlesFeed(Feed):
 
     def get_object(self, request):
         # The site's name and tagline as its pages show them, in the feed's language.
-        return site_identity(request)
+        return {
+            **site_identity(request),
+            "home": request.build_absolute_uri(reverse("alliance:home")),
+        }
 
     def title(self, site):
         return gettext("%(site_name)s: News") % {"site_name": site["SITE_NAME"]}
+
+    # The site is the feed's author (Atom requires one where entries have
+    # none); an article's byline names the author of that entry.
+    def author_name(self, site):
+        return site["SITE_NAME"]
+
+    def author_link(self, site):
+        return site["home"]
 
     def link(self):
         return reverse("news:article-list")

@@ -9,8 +9,6 @@ app_name = "news"
 urlpatterns = [
     path("", views.ArticleListView.as_view(), name="article-list"),
     path("feed/", allow("GET")(feeds.LatestArticlesFeed()), name="feed-rss"),
-    path(
-        "feed/atom/", allow("GET")(feeds.LatestArticlesAtomFeed()), name="feed-atom"
-    ),
+    path("feed/atom/", allow("GET")(feeds.LatestArticlesAtomFeed()), name="feed-atom"),
     path("<slug:slug>/", views.ArticleDetailView.as_view(), name="article-detail"),
 ]

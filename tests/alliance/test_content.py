@@ -6,7 +6,6 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone, translation
 
-from alliance.ical import fold
 from alliance.money import format_money
 from tests.conftest import assert_valid_html
 from tests.factories import (
@@ -141,13 +140,6 @@ def test_event_calendar_file_follows_rfc_5545(client):
     assert "SUMMARY:Forum\\; with\\, commas" in body
     for line in body.split("\r\n"):
         assert len(line.encode()) <= 75
-
-
-def test_folding_never_splits_a_character():
-    line = "SUMMARY:" + "能源" * 40
-    folded = fold(line)
-    assert folded.replace("\r\n ", "") == line
-    assert all(len(part.encode()) <= 75 for part in folded.split("\r\n"))
 
 
 def test_draft_event_has_no_page_and_no_calendar(client):

@@ -27,6 +27,35 @@ def test_feeds_parse_and_list_only_published_articles(client, path, version):
     assert feed.entries[0].link == "http://testserver" + live.get_absolute_url()
 
 
+@pytest.mark.parametrize(
+    ("path", "site_name"),
+    [
+        ("/news/feed/atom/", "International Ecological Alliance"),
+        ("/zh-hans/news/feed/atom/", "航天信息产业国际生态联盟"),
+    ],
+)
+def test_the_atom_feed_names_the_site_as_its_author(client, settings, path, site_name):
+    settings.SITE_NAME = "International Ecological Alliance"
+    settings.SITE_NAME_ZH_HANS = "航天信息产业国际生态联盟"
+    ArticleFactory(byline="")  # an entry without an author of its own
+    ArticleFactory(byline="Li Wei")
+    body = client.get(path).content
+    feed = feedparser.parse(body)
+    assert not feed.bozo, feed.bozo_exception
+    assert feed.feed.author_detail.name == site_name
+    assert feed.feed.author_detail.href.startswith("http://testserver/")
+    # RFC 4287: the feed names an author, or else every entry does.
+    atom = "{http://www.w3.org/2005/Atom}"
+    root = etree.fromstring(body)
+    feed_author = root.findtext(f"{atom}author/{atom}name")
+    entry_authors = [
+        entry.findtext(f"{atom}author/{atom}name")
+        for entry in root.iter(f"{atom}entry")
+    ]
+    assert feed_author == site_name
+    assert entry_authors.count("Li Wei") == 1 and None in entry_authors
+
+
 def test_chinese_feed_carries_chinese_titles(client):
     ArticleFactory(title_en="Launch", title_zh_hans="发射")
     feed = feedparser.parse(client.get("/zh-hans/news/feed/").content)
