@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -124,6 +124,13 @@ class ScenarioQuerySet(SearchableQuerySet, PublishableQuerySet):
 
     def in_field(self, field):
         return self.filter(field=field)
+
+    def by_field(self):
+        """Grouped by field in the fields' order; those in an unpublished field last."""
+        listed = ExpressionWrapper(
+            Field.published_condition(prefix="field__"), output_field=BooleanField()
+        )
+        return self.order_by(listed.desc(), "field__order", "field_id", "title", "pk")
 
     def at_stage(self, stage):
         return self.filter(stage=stage)
@@ -249,6 +256,12 @@ class Scenario(Publishable):
             (self.image_small, self.image_small_width),
             (self.image_large, self.image_large_width),
         )
+
+    @property
+    def public_field(self):
+        """The scenario's field as the public may see it: None while the field is unpublished."""
+        field = self.field
+        return field if field.is_published else None
 
     @property
     def space_data_labels(self):

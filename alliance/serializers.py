@@ -58,8 +58,10 @@ class ScenarioSerializer(PublicSerializer):
         ]  # fmt: skip
         translated = ["title", "summary", "description", "region", "image_alt"]
 
-    def get_field(self, obj) -> SummarySerializer:
-        return summary(obj.field, self.context["request"], "field-detail")
+    def get_field(self, obj) -> SummarySerializer(allow_null=True):
+        """None while the scenario's field is not public."""
+        field = obj.public_field
+        return field and summary(field, self.context["request"], "field-detail")
 
     def get_announced_at(self, obj) -> SummarySerializer(allow_null=True):
         event = obj.announced_at

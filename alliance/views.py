@@ -123,7 +123,7 @@ class ScenarioListView(ListPageMixin, ListView):
             Scenario.objects.published()
             .select_related("field")
             .defer(*SCENARIO_CARD_DEFERRED)
-            .order_by("field__order", "field_id", "title", "pk")
+            .by_field()
         )
         self.field = self.stage = None
         if slug := self.request.GET.get("field"):
@@ -238,7 +238,10 @@ class EventDetailView(PreviewMixin, DetailView):
                 queryset=Scenario.objects.published()
                 .select_related("field")
                 .only(
-                    "announced_at", *summary_fields("title"), *columns("field__name")
+                    "announced_at",
+                    *summary_fields("title"),
+                    "field__status",
+                    *columns("field__name"),
                 ),
             ),
             Prefetch(

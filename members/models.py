@@ -10,6 +10,27 @@ from alliance.search import SearchableQuerySet, SearchDocument
 
 from .images import LOGO_RENDITIONS, render_renditions, size_field, validate_logo
 
+# Where members of a tier the public cannot see come in the directory: last.
+UNLISTED_TIER_ORDER = 32767
+
+
+class TierQuerySet(PublishableQuerySet):
+    """Tiers; publishing or withdrawing some moves their members in the directory."""
+
+    def publish(self):
+        count = super().publish()
+        self.rank_members()
+        return count
+
+    def unpublish(self):
+        count = super().unpublish()
+        self.rank_members()
+        return count
+
+    def rank_members(self):
+        for tier in self.only("pk", "order", "status"):
+            tier.members.update(tier_order=tier.directory_rank)
+
 
 class Tier(Publishable):
     """A membership tier (founding member, council member, member, observer)."""
@@ -21,6 +42,8 @@ class Tier(Publishable):
         default=0,
         help_text=_("Tiers are listed from the lowest number up."),
     )
+
+    objects = TierQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "slug"]
@@ -39,8 +62,15 @@ class Tier(Publishable):
         shown = ["slug", "status", "order", *get_translation_fields("name")]
         before = type(self).objects.filter(pk=self.pk).values(*shown).first()
         if before and any(before[name] != getattr(self, name) for name in shown):
-            self.members.update(updated_at=timezone.now(), tier_order=self.order)
+            self.members.update(
+                updated_at=timezone.now(), tier_order=self.directory_rank
+            )
         super().save(*args, **kwargs)
+
+    @property
+    def directory_rank(self):
+        """Where the tier's members come in the directory; an unpublished tier's come last."""
+        return self.order if self.is_published else UNLISTED_TIER_ORDER
 
 
 class Sector(Publishable):
@@ -126,8 +156,9 @@ class Member(Publishable):
     tier = models.ForeignKey(
         Tier, on_delete=models.PROTECT, related_name="members", verbose_name=_("tier")
     )
-    # The tier's rank, copied here so that the directory's order (by tier,
-    # then name) is read from an index instead of sorting every member.
+    # The tier's rank (Tier.directory_rank), copied here so that the
+    # directory's order (by tier, then name) is read from an index instead
+    # of sorting every member.
     tier_order = models.PositiveSmallIntegerField(default=0, editable=False)
     joined_on = models.DateField(_("joined on"), null=True, blank=True)
     joined_where = models.CharField(
@@ -186,7 +217,7 @@ class Member(Publishable):
 
     def save(self, *args, **kwargs):
         if self.tier_id is not None:
-            self.tier_order = self.tier.order
+            self.tier_order = self.tier.directory_rank
         super().save(*args, **kwargs)
         if (self.logo.name or "") != self.logo_rendered_from:
             self.render_logo()
@@ -201,6 +232,12 @@ class Member(Publishable):
     @property
     def display_name(self):
         return self.short_name or self.name
+
+    @property
+    def public_tier(self):
+        """The member's tier as the public may see it: None while the tier is unpublished."""
+        tier = self.tier
+        return tier if tier is not None and tier.is_published else None
 
 
 class ApplicationStatus(models.TextChoices):

@@ -48,7 +48,11 @@ class MemberSerializer(PublicSerializer):
     """A published member's public profile. Contact details and notes are never included."""
 
     api_detail_name = "member-detail"
-    tier = TierSerializer()
+    tier = TierSerializer(
+        source="public_tier",
+        allow_null=True,
+        help_text="None while the member's tier is not public.",
+    )
     sectors = serializers.SerializerMethodField()
     country = serializers.CharField(
         source="country.code", help_text="ISO 3166-1 alpha-2 code."

@@ -76,7 +76,7 @@ DIRECTORY_FIELDS = [
     "slug", "status", "name", "name_en", "name_zh_hans", "short_name",
     "short_name_en", "short_name_zh_hans", "logo", "logo_small",
     "logo_width", "logo_height", "logo_small_width", "logo_small_height",
-    "logo_large", "tier__slug",
+    "logo_large", "tier__slug", "tier__status",
     "tier__order", "tier__name", "tier__name_en", "tier__name_zh_hans",
 ]  # fmt: skip
 
@@ -175,6 +175,7 @@ class MemberDetailView(PreviewMixin, DetailView):
                 "role",
                 "member",
                 *(f"scenario__{name}" for name in summary_fields("title")),
+                "scenario__field__status",
                 *columns("scenario__field__name"),
             )
             .order_by("scenario__title"),
@@ -223,7 +224,7 @@ def export_csv(request):
                 member.slug,
                 member.name,
                 member.short_name,
-                member.tier.slug,
+                member.public_tier.slug if member.public_tier else "",
                 ";".join(sector.slug for sector in member.sectors.all()),
                 member.country.code,
                 member.city,

@@ -87,7 +87,7 @@ class ArticleDetailView(PreviewMixin, DetailView):
             .order_by("name"),
             scenarios=article.scenarios.published()
             .select_related("field")
-            .only(*summary_fields("title"), *columns("field__name")),
+            .only(*summary_fields("title"), "field__status", *columns("field__name")),
             previous_article=SimpleLazyObject(
                 lambda: (
                     neighbours.filter(published_at__lt=article.published_at)

@@ -214,7 +214,7 @@ def create_in_bulk(factory_class, count, *, links=None, **fields):
     objects = factory_class.build_batch(count, **fields)
     if model is Member:
         for member in objects:
-            member.tier_order = member.tier.order
+            member.tier_order = member.tier.directory_rank
     objects = model.objects.bulk_create(objects, batch_size=500)
     for name, targets in (links or {}).items():
         relation = model._meta.get_field(name)
