@@ -20,6 +20,7 @@ from .models import (
     ScenarioStage,
 )
 from .publishing import Status
+from .records import upsert
 
 EVENT_SLUG = "aerospace-information-ecosystem-event-2023"
 
@@ -221,23 +222,20 @@ PAGES = [
 ]
 
 
-def _report(log, obj, created):
-    log("created" if created else "updated", obj)
-
-
 def load(log):
-    event, created = Event.objects.update_or_create(
-        slug=EVENT_SLUG, defaults={**EVENT, "status": Status.PUBLISHED}
+    event, action = upsert(
+        Event, slug=EVENT_SLUG, values={**EVENT, "status": Status.PUBLISHED}
     )
-    _report(log, event, created)
+    log(action, event)
 
     for record in INITIATIVES:
         record = dict(record)
         slug = record.pop("slug")
         participants = record.pop("participants", [])
-        initiative, created = Initiative.objects.update_or_create(
+        initiative, action = upsert(
+            Initiative,
             slug=slug,
-            defaults={
+            values={
                 **record,
                 "launched_at": event,
                 "launched_on": event.starts_on,
@@ -245,7 +243,7 @@ def load(log):
             },
         )
         initiative.participants.set(Member.objects.filter(slug__in=participants))
-        _report(log, initiative, created)
+        log(action, initiative)
 
     for order, (
         field_slug,
@@ -257,19 +255,21 @@ def load(log):
         summary_zh,
         data,
     ) in enumerate(SCENARIOS, start=1):
-        field, created = Field.objects.update_or_create(
+        field, action = upsert(
+            Field,
             slug=field_slug,
-            defaults={
+            values={
                 "order": order,
                 "name_en": field_en,
                 "name_zh_hans": field_zh,
                 "status": Status.PUBLISHED,
             },
         )
-        _report(log, field, created)
-        scenario, created = Scenario.objects.update_or_create(
+        log(action, field)
+        scenario, action = upsert(
+            Scenario,
             slug=f"example-{field_slug}",
-            defaults={
+            values={
                 "field": field,
                 "title_en": title_en,
                 "title_zh_hans": title_zh,
@@ -289,12 +289,12 @@ def load(log):
                 "status": Status.PUBLISHED,
             },
         )
-        _report(log, scenario, created)
+        log(action, scenario)
 
     for record in PAGES:
         record = dict(record)
         slug = record.pop("slug")
-        page, created = Page.objects.update_or_create(
-            slug=slug, defaults={**record, "status": Status.PUBLISHED}
+        page, action = upsert(
+            Page, slug=slug, values={**record, "status": Status.PUBLISHED}
         )
-        _report(log, page, created)
+        log(action, page)

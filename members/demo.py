@@ -12,6 +12,7 @@ from django.core.files.base import ContentFile
 from PIL import Image, ImageDraw, ImageFont
 
 from alliance.publishing import Status
+from alliance.records import upsert
 
 from .models import Member, Sector, Tier
 
@@ -139,28 +140,30 @@ def draw_logo(text, colour):
 def load(log):
     tiers = {}
     for slug, order, name_en, name_zh in TIERS:
-        tiers[slug], created = Tier.objects.update_or_create(
+        tiers[slug], action = upsert(
+            Tier,
             slug=slug,
-            defaults={
+            values={
                 "order": order,
                 "name_en": name_en,
                 "name_zh_hans": name_zh,
                 "status": Status.PUBLISHED,
             },
         )
-        log("created" if created else "updated", tiers[slug])
+        log(action, tiers[slug])
     sectors = {}
     for order, (slug, name_en, name_zh) in enumerate(SECTORS, start=1):
-        sectors[slug], created = Sector.objects.update_or_create(
+        sectors[slug], action = upsert(
+            Sector,
             slug=slug,
-            defaults={
+            values={
                 "order": order,
                 "name_en": name_en,
                 "name_zh_hans": name_zh,
                 "status": Status.PUBLISHED,
             },
         )
-        log("created" if created else "updated", sectors[slug])
+        log(action, sectors[slug])
 
     records = [dict(record) for record in MEMBERS]
     for (
@@ -197,9 +200,10 @@ def load(log):
         sector_slugs = record.pop("sectors")
         colour = record.pop("colour")
         record["tier"] = tiers[record["tier"]]
-        member, created = Member.objects.update_or_create(
+        member, action = upsert(
+            Member,
             slug=slug,
-            defaults={
+            values={
                 **record,
                 "logo_alt_en": record["name_en"],
                 "logo_alt_zh_hans": record["name_zh_hans"],
@@ -212,4 +216,4 @@ def load(log):
             member.logo.save(
                 f"{slug}.png", draw_logo(record["name_en"], colour), save=True
             )
-        log("created" if created else "updated", member)
+        log(action, member)

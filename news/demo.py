@@ -14,6 +14,7 @@ from PIL import Image, ImageDraw
 
 from alliance.models import Event, Scenario
 from alliance.publishing import Status
+from alliance.records import upsert
 from members.models import Member
 
 from .models import Article, Tag
@@ -295,15 +296,16 @@ def draw_cover(kind):
 def load(log):
     tags = {}
     for slug, name_en, name_zh in TAGS:
-        tags[slug], created = Tag.objects.update_or_create(
+        tags[slug], action = upsert(
+            Tag,
             slug=slug,
-            defaults={
+            values={
                 "name_en": name_en,
                 "name_zh_hans": name_zh,
                 "status": Status.PUBLISHED,
             },
         )
-        log("created" if created else "updated", tags[slug])
+        log(action, tags[slug])
 
     for record in (LAUNCH, OUTLOOK):
         record = dict(record)
@@ -316,8 +318,8 @@ def load(log):
         record["event"] = (
             Event.objects.filter(slug=event_slug).first() if event_slug else None
         )
-        article, created = Article.objects.update_or_create(
-            slug=slug, defaults={**record, "status": Status.PUBLISHED}
+        article, action = upsert(
+            Article, slug=slug, values={**record, "status": Status.PUBLISHED}
         )
         article.tags.set([tags[t] for t in tag_slugs])
         article.members.set(Member.objects.filter(slug__in=member_slugs))
@@ -326,7 +328,7 @@ def load(log):
         image = article.cover_image
         if cover and (not image or not image.storage.exists(image.name)):
             image.save(f"{slug}.jpg", draw_cover(cover), save=True)
-        log("created" if created else "updated", article)
+        log(action, article)
 
     now = timezone.now()
     for index, (title_en, title_zh, tag) in enumerate(SAMPLE_TOPICS):
@@ -341,9 +343,11 @@ def load(log):
                 datetime.datetime(2024, 1, 10, tzinfo=datetime.UTC)
                 + datetime.timedelta(days=40 * index),
             )
-        article, created = Article.objects.update_or_create(
+        timing, relative = {"published_at": published_at}, index < 2
+        article, action = upsert(
+            Article,
             slug=f"sample-news-{index + 1}",
-            defaults={
+            values={
                 "title_en": title_en,
                 "title_zh_hans": title_zh,
                 "summary_en": SAMPLE_BODY_EN,
@@ -351,8 +355,10 @@ def load(log):
                 "body_en": f"{SAMPLE_BODY_EN}\n\n## Details\n\nNothing here describes a real event.",
                 "body_zh_hans": f"{SAMPLE_BODY_ZH}\n\n## 详情\n\n本文内容并非真实事件。",
                 "status": status,
-                "published_at": published_at,
+                **({} if relative else timing),
             },
+            # A time relative to the first run is left alone by later runs.
+            create_only=timing if relative else None,
         )
         article.tags.set([tags[tag]])
-        log("created" if created else "updated", article)
+        log(action, article)

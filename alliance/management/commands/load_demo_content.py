@@ -30,4 +30,4 @@ class Command(BaseCommand):
 
     def log(self, action, obj):
         """Print one line per record: what happened to which object."""
-        self.stdout.write(f"  {action:<8} {obj._meta.verbose_name}: {obj}")
+        self.stdout.write(f"  {action:<9} {obj._meta.verbose_name}: {obj}")
