@@ -66,21 +66,23 @@ def allow(*methods):
 
 
 def allowed_methods(view):
-    """The methods a resolved view answers, or None when the view decides alone.
-
-    REST framework views answer their own 405s (in JSON) and are exempt from
-    the CSRF check anyway.
-    """
-    if hasattr(view, "cls"):
-        return None
+    """The methods a resolved view answers, or None when it does not say."""
     if hasattr(view, "allowed_methods"):
         return view.allowed_methods
-    view_class = getattr(view, "view_class", None)
+    # A REST framework viewset's routes, or any class-based view's handlers.
+    if actions := getattr(view, "actions", None):
+        return _complete(actions)
+    view_class = getattr(view, "cls", None) or getattr(view, "view_class", None)
     if view_class is None:
         return None
     return _complete(
         name for name in view_class.http_method_names if hasattr(view_class, name)
     )
+
+
+def is_api_view(view):
+    """REST framework views answer their own 405s, in JSON, and skip the CSRF check."""
+    return hasattr(view, "cls")
 
 
 class AllowedMethodsMiddleware:
@@ -98,7 +100,7 @@ class AllowedMethodsMiddleware:
 
     def process_view(self, request, view, args, kwargs):
         allowed = allowed_methods(view)
-        if allowed is None:
+        if allowed is None or is_api_view(view):
             return None
         if request.method == "OPTIONS":
             return options_response(allowed)

@@ -6,6 +6,8 @@ from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
+from .http import allowed_methods
+
 logger = logging.getLogger(__name__)
 
 # The site needs none of these browser features; saying so closes them to injected content.
@@ -69,13 +71,20 @@ class RejectNullBytesMiddleware:
     """Refuse query strings that carry NUL characters, which no text field can store.
 
     PostgreSQL rejects NUL in text with an error; answering 400 here means no
-    view has to guard its filters against it.
+    view has to guard its filters against it. A method the view does not
+    answer is left to its 405, which comes first whatever the query holds.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view, args, kwargs):
+        allowed = allowed_methods(view)
+        if allowed is not None and request.method not in allowed:
+            return None
         if any(
             "\x00" in key or any("\x00" in value for value in values)
             for key, values in request.GET.lists()
@@ -88,4 +97,4 @@ class RejectNullBytesMiddleware:
             return HttpResponse(
                 message, status=400, content_type="text/plain; charset=utf-8"
             )
-        return self.get_response(request)
+        return None

@@ -80,11 +80,9 @@ MIDDLEWARE = [
     # masks CSRF tokens per response.
     "django.middleware.gzip.GZipMiddleware",
     "alliance.middleware.PermissionsPolicyMiddleware",
-    "alliance.middleware.RejectNullBytesMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    # ETag from the content and 304 answers to conditional requests, for
-    # cached and freshly rendered answers alike.
-    # Django's, for HEAD as well as GET.
+    # ETag from the content and 304 answers to conditional requests (GET
+    # and HEAD), for cached and freshly rendered answers alike.
     "alliance.http.HeadAwareConditionalGetMiddleware",
     # Anonymous pages and API answers from the cache: everything below is
     # skipped on a hit, so it comes as early as it can.
@@ -96,6 +94,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     # 405 with Allow (and OPTIONS) before the CSRF check could answer 403.
     "alliance.http.AllowedMethodsMiddleware",
+    # After it: a NUL in the query is a 400, unless the method is a 405.
+    "alliance.middleware.RejectNullBytesMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",

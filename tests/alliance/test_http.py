@@ -76,7 +76,7 @@ TAKES_POST = {"members:join"}
 # must still be told it is not allowed, not that the query is wrong.
 BAD_QUERY = (
     "?page=zero&lang=xx&format=xml&updated_since=yesterday&sector=nope"
-    "&ordering=sideways&unknown=1&q=" + "x" * 300
+    "&ordering=sideways&unknown=1&nul=%00&q=" + "x" * 300
 )
 
 
