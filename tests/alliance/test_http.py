@@ -138,6 +138,7 @@ def test_every_public_route_answers_head_options_and_405_as_clients_expect(site,
         head = client.head(url)
         get = client.get(url)
         again = client.get(url)
+        conditional = client.head(url, headers={"If-None-Match": get.get("ETag", "")})
     assert get.status_code == 200, url
     assert head.status_code == get.status_code
     head_headers, get_headers, again_headers = map(headers_of, (head, get, again))
@@ -154,6 +155,9 @@ def test_every_public_route_answers_head_options_and_405_as_clients_expect(site,
     }
     assert not differing, (url, differing)
     assert head.content == b"" and get.content
+    # A conditional HEAD is answered like a conditional GET.
+    if "ETag" in get_headers and "ETag" not in volatile:
+        assert conditional.status_code == 304, url
 
     # OPTIONS: 200 and what the address answers.
     response = client.options(url)
