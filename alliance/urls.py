@@ -10,7 +10,6 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import (
     SpectacularAPIView,
-    SpectacularRedocView,
     SpectacularSwaggerSplitView,
 )
 
@@ -49,11 +48,6 @@ urlpatterns = [
         "api/docs/",
         SpectacularSwaggerSplitView.as_view(url_name="api-schema"),
         name="api-docs",
-    ),
-    path(
-        "api/redoc/",
-        SpectacularRedocView.as_view(url_name="api-schema"),
-        name="api-redoc",
     ),
     # Anything else under /api/ answers in JSON, not with the HTML 404 page.
     re_path(r"^api/", api_common.api_not_found),
