@@ -14,7 +14,8 @@ class CountryField(forms.CharField):
 
     def to_python(self, value):
         code = super().to_python(value).upper()
-        if code and code not in countries:
+        # ASCII letters only, as the schema says: "ın".upper() is "IN".
+        if code and (not value.isascii() or code not in countries):
             # The code goes in through params: django-filter %-formats the
             # message, so the client's text must not be part of it.
             raise forms.ValidationError(

@@ -162,6 +162,7 @@ def test_money_is_given_as_a_string_with_its_display_form(client):
         # User text never reaches a %-format; digits are ASCII digits.
         ("/api/v1/members/?country=%25", "country"),
         ("/api/v1/members/?country=%25s%25(x)s", "country"),
+        ("/api/v1/members/?country=%C4%B1n", "country"),
         ("/api/v1/members/?page_size=%C2%B2", "page_size"),
         ("/api/v1/members/?page_size=%D9%A3", "page_size"),
         ("/api/v1/members/?page_size=%EF%BC%95", "page_size"),
