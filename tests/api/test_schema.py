@@ -98,6 +98,7 @@ def content(db, wsgi_keeps_the_test_connection):
     max_examples=EXAMPLES,
     deadline=None,
     derandomize=True,
+    database=None,
     suppress_health_check=list(HealthCheck),
 )
 def test_every_operation_keeps_to_the_schema_whatever_it_is_asked(case, content):

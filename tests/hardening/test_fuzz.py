@@ -109,7 +109,7 @@ def test_nul_characters_in_the_address_get_a_400(client, path):
     assert "NUL" in response.content.decode()
 
 
-@pytest.mark.parametrize("path", ["/", "/members/?country=%25", "/api/docs/"])
+@pytest.mark.parametrize("path", ["/", "/members/?country=%25", "/zh-hans/news/"])
 def test_a_host_the_site_is_not_served_under_gets_a_plain_400_page(settings, path):
     from django.test import Client
 
