@@ -1,18 +1,16 @@
 import django_filters
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 
-from .api_backends import parse_moment
 from .api_common import (
-    COMMON_PARAMETERS,
-    ERROR_RESPONSES,
     BooleanFilter,
+    DateFilter,
+    MomentFilter,
     Nested,
     PublicAPIMixin,
     PublicViewSet,
+    SlugFilter,
     UTCDateTimeField,
-    public_viewset,
 )
 from .api_pagination import StablePagination
 from .models import (
@@ -20,6 +18,7 @@ from .models import (
     Field,
     Initiative,
     InitiativeKind,
+    Page,
     Scenario,
     ScenarioStage,
     Tombstone,
@@ -28,14 +27,14 @@ from .serializers import (
     EventSerializer,
     FieldSerializer,
     InitiativeSerializer,
+    PageSerializer,
     ScenarioSerializer,
 )
 from .tombstones import RESOURCES
 
 
 class ScenarioFilter(django_filters.FilterSet):
-    field = django_filters.ModelChoiceFilter(
-        to_field_name="slug",
+    field = SlugFilter(
         queryset=Field.objects.published(),
         help_text="A field's slug.",
     )
@@ -46,7 +45,6 @@ class ScenarioFilter(django_filters.FilterSet):
         fields = ["field", "stage"]
 
 
-@public_viewset
 class ScenarioViewSet(PublicViewSet):
     """Published application scenarios, with their members and roles."""
 
@@ -65,7 +63,6 @@ class ScenarioViewSet(PublicViewSet):
     search_fields = ["title_en", "title_zh_hans", "summary_en", "summary_zh_hans"]
 
 
-@public_viewset
 class FieldViewSet(PublicViewSet):
     """Published application fields."""
 
@@ -79,8 +76,16 @@ class EventFilter(django_filters.FilterSet):
     upcoming = BooleanFilter(
         method="filter_upcoming", help_text="true: not yet over; false: over."
     )
-    starts_after = django_filters.DateFilter(field_name="starts_on", lookup_expr="gte")
-    starts_before = django_filters.DateFilter(field_name="starts_on", lookup_expr="lte")
+    starts_after = DateFilter(
+        field_name="starts_on",
+        lookup_expr="gte",
+        help_text="Events starting on or after this day (YYYY-MM-DD).",
+    )
+    starts_before = DateFilter(
+        field_name="starts_on",
+        lookup_expr="lte",
+        help_text="Events starting on or before this day (YYYY-MM-DD).",
+    )
 
     class Meta:
         model = Event
@@ -95,7 +100,6 @@ class EventFilter(django_filters.FilterSet):
         )
 
 
-@public_viewset
 class EventViewSet(PublicViewSet):
     """Published events."""
 
@@ -115,7 +119,6 @@ class InitiativeFilter(django_filters.FilterSet):
         fields = ["kind"]
 
 
-@public_viewset
 class InitiativeViewSet(PublicViewSet):
     """Published initiatives (the alliance, communities, funds, programmes)."""
 
@@ -126,43 +129,52 @@ class InitiativeViewSet(PublicViewSet):
     search_fields = ["name_en", "name_zh_hans"]
 
 
+class PageViewSet(PublicViewSet):
+    """Published site pages: about, charter, how to join, contact."""
+
+    queryset = Page.objects.published()
+    serializer_class = PageSerializer
+    search_fields = ["title_en", "title_zh_hans", "summary_en", "summary_zh_hans"]
+    ordering_fields = ["id", "updated_at", "order"]
+
+
 class TombstoneSerializer(serializers.ModelSerializer):
-    removed_at = UTCDateTimeField()
+    """An item that left the public site: drop `resource`/`slug` from a mirror."""
+
+    resource = serializers.ChoiceField(
+        choices=sorted(set(RESOURCES.values())),
+        help_text="The list the item was in, e.g. members.",
+    )
+    removed_at = UTCDateTimeField(help_text="When it left (UTC).")
 
     class Meta:
         model = Tombstone
         fields = ["resource", "slug", "reason", "removed_at"]
+        read_only_fields = fields
 
 
 class TombstoneFilter(django_filters.FilterSet):
     resource = django_filters.ChoiceFilter(
         choices=[(name, name) for name in sorted(set(RESOURCES.values()))]
     )
-    since = django_filters.CharFilter(
-        method="filter_since", help_text="ISO 8601: removals at or after this moment."
+    since = MomentFilter(
+        field_name="removed_at",
+        lookup_expr="gte",
+        help_text=(
+            "Only removals at or after this moment: an RFC 3339 date-time with "
+            "its offset, e.g. 2024-05-01T00:00:00Z."
+        ),
     )
 
     class Meta:
         model = Tombstone
         fields = ["resource", "since"]
 
-    def filter_since(self, queryset, name, value):
-        try:
-            moment = parse_moment(value.replace(" ", "+"))
-        except (ValueError, OverflowError):
-            raise serializers.ValidationError(
-                {"since": [f"'{value[:40]}' is not an ISO 8601 date or date-time."]}
-            ) from None
-        return queryset.filter(removed_at__gte=moment)
-
 
 class TombstonePagination(StablePagination):
     ordering = ("removed_at", "id")
 
 
-@extend_schema_view(
-    list=extend_schema(parameters=COMMON_PARAMETERS, responses={**ERROR_RESPONSES})
-)
 class TombstoneViewSet(PublicAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """What left the public site: unpublished, deleted or renamed items, for mirrors to drop."""
 

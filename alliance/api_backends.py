@@ -3,9 +3,9 @@ filters). They live apart from `api_common` because the framework imports them
 while it builds its views, before `api_common` could finish importing."""
 
 import datetime
+import re
 
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from rest_framework import exceptions, filters
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.filters import BaseFilterBackend
@@ -132,40 +132,94 @@ class PartnerThrottle(WindowThrottle):
         return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
 
 
+# RFC 3339's date-time, which OpenAPI's `format: date-time` means: a date, a
+# time to the second (a fraction allowed) and an offset or Z. A space stands
+# for the offset's "+" that a client left unencoded in the query string.
+RFC3339 = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?"
+    r"(?:([Zz])|([-+ ])(\d{2}):(\d{2}))",
+    re.ASCII,
+)
+INVALID_MOMENT = (
+    "'%(value)s' is not an RFC 3339 date-time: give the date, the time and the "
+    "offset, e.g. 2024-05-01T00:00:00Z."
+)
+
+
 def parse_moment(value):
-    """An ISO 8601 date or date-time; naive times are taken as UTC."""
-    moment = parse_datetime(value)
-    if moment is None:
-        day = parse_date(value)
-        if day is None:
-            raise ValueError(value)
-        moment = datetime.datetime.combine(day, datetime.time.min)
-    if timezone.is_naive(moment):
-        moment = moment.replace(tzinfo=datetime.UTC)
-    # In UTC: the database need not understand unusual offsets such as +22:09.
-    return moment.astimezone(datetime.UTC)
+    """An RFC 3339 date-time, in UTC; ValueError if `value` is not one.
+
+    A moment too early or too late to be written in UTC (0001-01-01T00:30:00+01:00)
+    becomes the earliest or latest one: nothing in the database is beyond them.
+    """
+    match = RFC3339.fullmatch(value)
+    if match is None:
+        raise ValueError(value)
+    year, month, day, hour, minute, second = map(int, match.groups()[:6])
+    fraction, utc, sign, offset_hours, offset_minutes = match.groups()[6:]
+    if offset_hours is not None and (
+        int(offset_hours) > 23 or int(offset_minutes) > 59
+    ):
+        raise ValueError(value)
+    # A leap second is valid RFC 3339; Python has no second 60.
+    leap = second == 60
+    moment = datetime.datetime(
+        year, month, day, hour, minute, 59 if leap else second,
+        int((fraction or "0")[:6].ljust(6, "0")),
+    )  # fmt: skip
+    if utc is None:
+        offset = datetime.timedelta(
+            hours=int(offset_hours), minutes=int(offset_minutes)
+        )
+        offset = -offset if sign == "-" else offset
+    else:
+        offset = datetime.timedelta(0)
+    try:
+        moment = moment - offset + datetime.timedelta(seconds=leap)
+    except OverflowError:
+        moment = (
+            datetime.datetime.min
+            if offset > datetime.timedelta(0)
+            else datetime.datetime.max
+        )
+    return moment.replace(tzinfo=datetime.UTC)
+
+
+def moment_parameter(name, value):
+    """`value` of the query parameter `name` as a moment in UTC, or a 400 naming it."""
+    try:
+        return parse_moment(value)
+    except ValueError:
+        raise exceptions.ValidationError(
+            {name: [INVALID_MOMENT % {"value": value[:40]}]}
+        ) from None
 
 
 class UpdatedSinceFilter(BaseFilterBackend):
-    """`?updated_since=`: items changed at or after a moment (ISO 8601)."""
+    """`?updated_since=`: items changed at or after a moment (RFC 3339)."""
 
     parameter = "updated_since"
 
     def filter_queryset(self, request, queryset, view):
         value = request.query_params.get(self.parameter)
-        if not value:
+        if value is None:
             return queryset
-        try:
-            moment = parse_moment(value.replace(" ", "+"))
-        except (ValueError, OverflowError):
-            raise exceptions.ValidationError(
-                {
-                    self.parameter: [
-                        f"'{value[:40]}' is not an ISO 8601 date or date-time, e.g. 2024-05-01T00:00:00Z."
-                    ]
-                }
-            ) from None
+        moment = moment_parameter(self.parameter, value)
         return queryset.filter(**{f"{view.changed_field}__gte": moment})
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": self.parameter,
+                "required": False,
+                "in": "query",
+                "description": (
+                    "Only items changed at or after this moment: an RFC 3339 "
+                    "date-time with its offset, e.g. 2024-05-01T00:00:00Z."
+                ),
+                "schema": {"type": "string", "format": "date-time"},
+            }
+        ]
 
 
 class SearchFilter(filters.SearchFilter):

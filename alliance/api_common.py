@@ -7,6 +7,7 @@ and JSON errors. Resources in each app's `api.py` only say what is theirs.
 """
 
 import datetime
+import re
 from dataclasses import dataclass
 
 import django_filters
@@ -18,23 +19,19 @@ from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiResponse,
-    extend_schema,
-    extend_schema_view,
-)
-from drf_spectacular.views import (
-    SpectacularAPIView,
-    SpectacularRedocView,
-    SpectacularSwaggerSplitView,
-)
+from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .api_backends import OrderingFilter, SearchFilter, UpdatedSinceFilter
+from .api_backends import (
+    INVALID_MOMENT,
+    OrderingFilter,
+    SearchFilter,
+    UpdatedSinceFilter,
+    parse_moment,
+)
 from .models import PartnerKey
 from .publishing import list_url, slug_url
 from .response_cache import last_modified, remember_each
@@ -44,17 +41,6 @@ KEY_HEADER = "X-Api-Key"
 
 
 # --- Errors -----------------------------------------------------------------
-
-
-class ErrorSerializer(serializers.Serializer):
-    """The body of every error answer."""
-
-    status = serializers.IntegerField(help_text="The HTTP status code.")
-    detail = serializers.CharField(help_text="What went wrong, in words.")
-    errors = serializers.DictField(
-        required=False,
-        help_text="Per-parameter messages, when the request had invalid parameters.",
-    )
 
 
 def exception_handler(exc, context):
@@ -85,19 +71,6 @@ def api_not_found(request):
     )
 
 
-ERROR_RESPONSES = {
-    400: OpenApiResponse(
-        ErrorSerializer, description="A query parameter is unknown or not valid."
-    ),
-    401: OpenApiResponse(
-        ErrorSerializer, description="The API key is not valid or was revoked."
-    ),
-    429: OpenApiResponse(
-        ErrorSerializer, description="Too many requests; see the Retry-After header."
-    ),
-}
-
-
 # --- Filters ----------------------------------------------------------------
 
 
@@ -119,6 +92,64 @@ class BooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
+SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
+
+
+@extend_schema_field({"type": "string", "pattern": SLUG_PATTERN})
+class SlugFilter(django_filters.ModelChoiceFilter):
+    """A published related item by its slug; an unknown slug is a 400, not an empty list."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("to_field_name", "slug")
+        super().__init__(*args, **kwargs)
+
+
+class MomentField(forms.Field):
+    """An RFC 3339 date-time (see `parse_moment`), in UTC."""
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        try:
+            return parse_moment(value)
+        except ValueError:
+            # Through params: django-filter %-formats messages, and the
+            # value is the client's text.
+            raise forms.ValidationError(
+                INVALID_MOMENT, params={"value": value[:40]}
+            ) from None
+
+
+@extend_schema_field({"type": "string", "format": "date-time"})
+class MomentFilter(django_filters.Filter):
+    field_class = MomentField
+
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
+class ISODateField(forms.Field):
+    """A date as YYYY-MM-DD (RFC 3339's full-date), the only form the schema names."""
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        try:
+            if not ISO_DATE.fullmatch(value):
+                raise ValueError(value)
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            raise forms.ValidationError(
+                "'%(value)s' is not a date: use YYYY-MM-DD.",
+                params={"value": value[:40]},
+            ) from None
+
+
+@extend_schema_field({"type": "string", "format": "date"})
+class DateFilter(django_filters.DateFilter):
+    field_class = ISODateField
+
+
 # --- Item shape -------------------------------------------------------------
 
 
@@ -133,6 +164,7 @@ class ImageSerializer(serializers.Serializer):
     url = serializers.URLField()
     width = serializers.IntegerField(allow_null=True)
     height = serializers.IntegerField(allow_null=True)
+    alt = serializers.CharField(help_text="The alternative text of the image.")
 
 
 def image_data(request, image, width=None, height=None):
@@ -182,6 +214,26 @@ class TranslatedField(serializers.CharField):
         return ""
 
 
+class TranslationsField(serializers.Field):
+    """The serializer's `Meta.translated` fields in every language, by language code.
+
+    Documented as named components by `api_schema.TranslationsFieldExtension`.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, obj):
+        fields = self.parent.Meta.translated
+        return {
+            code: {
+                name: getattr(obj, f"{name}_{language_column(code)}") or ""
+                for name in fields
+            }
+            for code in LANGUAGE_CODES
+        }
+
+
 class PublicSerializer(serializers.ModelSerializer):
     """Base of every resource: slug, url, html_url, updated_at, translations.
 
@@ -194,11 +246,16 @@ class PublicSerializer(serializers.ModelSerializer):
         help_text="This item's page on the site, in the requested language."
     )
     updated_at = UTCDateTimeField(help_text="When the item last changed (UTC).")
-    translations = serializers.SerializerMethodField(
-        help_text="Every text field in every language."
-    )
+    translations = TranslationsField(help_text="Every text field in every language.")
 
     api_detail_name = None  # the router's detail route, e.g. "member-detail"
+
+    def get_fields(self):
+        # Read-only, so that the schema says every field is always present.
+        fields = super().get_fields()
+        for field in fields.values():
+            field.read_only, field.required = True, False
+        return fields
 
     def build_field(self, field_name, info, model_class, nested_depth):
         if field_name in getattr(self.Meta, "translated", ()):
@@ -216,16 +273,6 @@ class PublicSerializer(serializers.ModelSerializer):
             return absolute(self.context["request"], obj.get_absolute_url())
         except (AttributeError, NoReverseMatch):
             return None
-
-    def get_translations(self, obj) -> dict:
-        fields = getattr(self.Meta, "translated", [])
-        return {
-            code: {
-                name: getattr(obj, f"{name}_{code.replace('-', '_')}") or ""
-                for name in fields
-            }
-            for code in LANGUAGE_CODES
-        }
 
 
 class CategorySerializer(PublicSerializer):
@@ -343,42 +390,6 @@ class TitledSummarySerializer(serializers.Serializer):
     url = serializers.URLField()
 
 
-COMMON_PARAMETERS = [
-    OpenApiParameter(
-        "lang",
-        OpenApiTypes.STR,
-        enum=LANGUAGE_CODES,
-        description="Language of the text fields. Without it, the Accept-Language header decides; then English.",
-    ),
-]
-LIST_PARAMETERS = [
-    OpenApiParameter(
-        "updated_since",
-        OpenApiTypes.DATETIME,
-        description="Only items changed at or after this moment (ISO 8601; a date means its midnight, UTC).",
-    ),
-]
-
-
-def public_viewset(cls):
-    """Document the shared parameters and errors on a resource's viewset."""
-    return extend_schema_view(
-        list=extend_schema(
-            parameters=COMMON_PARAMETERS + LIST_PARAMETERS,
-            responses={**ERROR_RESPONSES},
-        ),
-        retrieve=extend_schema(
-            parameters=COMMON_PARAMETERS,
-            responses={
-                404: OpenApiResponse(
-                    ErrorSerializer, description="No published item has this slug."
-                ),
-                **ERROR_RESPONSES,
-            },
-        ),
-    )(cls)
-
-
 class MethodFirstMixin:
     """A method the view does not answer is a 405 (with Allow), whatever else is wrong.
 
@@ -418,6 +429,7 @@ class PublicAPIMixin(MethodFirstMixin):
         "updated_since",
         "format",
     }
+    may_be_empty = {"search"}
 
     def initial(self, request, *args, **kwargs):
         self.check_method(request)
@@ -465,6 +477,17 @@ class PublicAPIMixin(MethodFirstMixin):
                     ]
                     for name in unknown
                 }
+            )
+        # An empty value is not a value of any parameter but the search
+        # words: `?stage=` is a mistake to point out, not "no filter".
+        empty = sorted(
+            name
+            for name, values in request.query_params.lists()
+            if "" in values and name not in self.may_be_empty
+        )
+        if empty:
+            raise exceptions.ValidationError(
+                {name: ["Give a value, or leave the parameter out."] for name in empty}
             )
 
     def finalize_response(self, request, response, *args, **kwargs):
@@ -563,6 +586,3 @@ class DocsPageMixin(MethodFirstMixin):
 class SwaggerView(DocsPageMixin, SpectacularSwaggerSplitView):
     """Swagger UI, at /api/docs/."""
 
-
-class RedocView(DocsPageMixin, SpectacularRedocView):
-    """ReDoc, at /api/redoc/."""

@@ -47,8 +47,11 @@ class StablePagination(CursorPagination):
 
     def get_page_size(self, request):
         value = request.query_params.get(self.page_size_query_param)
+        # isdecimal() alone would let in other scripts' digits, and
+        # isdigit() superscripts, which int() refuses.
         if value is not None and (
-            not value.isdigit() or not 1 <= int(value) <= self.max_page_size
+            not (value.isascii() and value.isdecimal())
+            or not 1 <= int(value) <= self.max_page_size
         ):
             raise ValidationError(
                 {"page_size": [f"Use a whole number from 1 to {self.max_page_size}."]}
@@ -148,11 +151,25 @@ class StablePagination(CursorPagination):
             raise ValidationError({self.cursor_query_param: [INVALID_CURSOR]}) from None
         return Cursor(offset=0, reverse="r" in tokens, position=position)
 
+    def get_paginated_response_schema(self, schema):
+        response = super().get_paginated_response_schema(schema)
+        # Every page has both links, null at either end of the list.
+        response["required"] = ["next", "previous", "results"]
+        for name, side in (("next", "following"), ("previous", "preceding")):
+            link = response["properties"][name]
+            link.pop("example", None)
+            link["description"] = (
+                f"The {side} page, or null on the {'last' if name == 'next' else 'first'} one."
+            )
+        return response
+
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
             if parameter["name"] == self.page_size_query_param:
                 parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+            if parameter["name"] == self.cursor_query_param:
+                parameter["schema"].update(minLength=1)
         return parameters
 
 

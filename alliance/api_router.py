@@ -12,6 +12,7 @@ from .api import (
     EventViewSet,
     FieldViewSet,
     InitiativeViewSet,
+    PageViewSet,
     ScenarioViewSet,
     TombstoneViewSet,
 )
@@ -36,4 +37,5 @@ router.register("scenarios", ScenarioViewSet, basename="scenario")
 router.register("fields", FieldViewSet, basename="field")
 router.register("events", EventViewSet, basename="event")
 router.register("initiatives", InitiativeViewSet, basename="initiative")
+router.register("pages", PageViewSet, basename="page")
 router.register("tombstones", TombstoneViewSet, basename="tombstone")

@@ -9,7 +9,8 @@ from .api_common import (
     image_data,
     summary,
 )
-from .models import Event, Field, Initiative, Scenario
+from .markdown import render_markdown
+from .models import Event, Field, Initiative, Page, Scenario
 from .publishing import slug_url
 
 
@@ -154,3 +155,23 @@ class InitiativeSerializer(PublicSerializer):
 
     def get_participants(self, obj) -> SummarySerializer(many=True):
         return obj.nested_summaries["participants"]
+
+
+class PageSerializer(PublicSerializer):
+    """A site page (about, charter, how to join, contact)."""
+
+    api_detail_name = "page-detail"
+    body_html = serializers.SerializerMethodField(
+        help_text="The body as sanitized HTML."
+    )
+
+    class Meta:
+        model = Page
+        fields = [
+            "slug", "url", "html_url", "updated_at", "title", "summary", "body", "body_html",
+            "order", "translations",
+        ]  # fmt: skip
+        translated = ["title", "summary", "body"]
+
+    def get_body_html(self, obj) -> str:
+        return render_markdown(obj.body)

@@ -417,7 +417,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "alliance.api_pagination.StablePagination",
     "PAGE_SIZE": 20,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "alliance.api_schema.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
         "alliance.api_backends.AnonymousThrottle",
         "alliance.api_backends.PartnerThrottle",
@@ -441,9 +441,22 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Read-only open data: members, news, application scenarios and events.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Operations are named after their resource (members_list), not the version.
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # The types of the parameters every operation has, named once, so that a
+    # generated client has one Language type rather than one per operation.
+    "APPEND_COMPONENTS": {
+        "schemas": {
+            "Language": {
+                "type": "string",
+                "enum": [code for code, _name in LANGUAGES],
+                "description": "A language of the content.",
+            },
+            "Format": {"type": "string", "enum": ["json"]},
+        }
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
 }
 
 # Partners' sites call the API from browsers: allow reads from anywhere, on

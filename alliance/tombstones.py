@@ -20,6 +20,7 @@ RESOURCES = {
     "alliance.field": "fields",
     "alliance.event": "events",
     "alliance.initiative": "initiatives",
+    "alliance.page": "pages",
 }
 
 

@@ -45,11 +45,6 @@ urlpatterns = [
         api_common.SwaggerView.as_view(url_name="api-schema"),
         name="api-docs",
     ),
-    path(
-        "api/redoc/",
-        api_common.RedocView.as_view(url_name="api-schema"),
-        name="api-redoc",
-    ),
     # Anything else under /api/ answers in JSON, not with the HTML 404 page.
     re_path(r"^api/", api_common.api_not_found),
 ]

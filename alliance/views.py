@@ -1,9 +1,10 @@
 import hashlib
 
-from django.core.exceptions import BadRequest
+from django.core.exceptions import BadRequest, DisallowedHost
 from django.db.models import Count, Prefetch, Q
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -316,7 +317,21 @@ def robots_txt(request):
 
 
 def bad_request(request, exception):
-    """The 400 page, saying what was wrong with the request."""
+    """The 400 page, saying what was wrong with the request; JSON in the API."""
+    if isinstance(exception, DisallowedHost):
+        # The page's layout and every link in it are built from the host,
+        # which is the part that is wrong: a page that needs none of it.
+        if request.path.startswith("/api/"):
+            return JsonResponse(
+                {
+                    "status": 400,
+                    "detail": "This site is not served under that host name.",
+                },
+                status=400,
+            )
+        return HttpResponseBadRequest(render_to_string("400_host.html"))
+    if request.path.startswith("/api/"):
+        return JsonResponse({"status": 400, "detail": str(exception)}, status=400)
     return render(request, "400.html", {"message": str(exception)}, status=400)
 
 

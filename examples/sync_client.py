@@ -31,6 +31,7 @@ RESOURCES = [
     "scenarios",
     "initiatives",
     "news",
+    "pages",
 ]
 # Look back a little further than the last run, so that an item saved while
 # the previous run was under way is never missed.

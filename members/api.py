@@ -1,8 +1,9 @@
 import django_filters
 from django import forms
 from django_countries import countries
+from drf_spectacular.utils import extend_schema_field
 
-from alliance.api_common import Nested, PublicViewSet, public_viewset
+from alliance.api_common import Nested, PublicViewSet, SlugFilter
 
 from .models import Member, Sector, Tier
 from .serializers import MemberSerializer, SectorSerializer
@@ -13,26 +14,29 @@ class CountryField(forms.CharField):
 
     def to_python(self, value):
         code = super().to_python(value).upper()
-        if code and code not in countries:
+        # ASCII letters only, as the schema says: "ın".upper() is "IN".
+        if code and (not value.isascii() or code not in countries):
+            # The code goes in through params: django-filter %-formats the
+            # message, so the client's text must not be part of it.
             raise forms.ValidationError(
-                f"Unknown country code '{code[:10]}': use a two-letter ISO code."
+                "Unknown country code '%(code)s': use a two-letter ISO code.",
+                params={"code": code[:10]},
             )
         return code
 
 
+@extend_schema_field({"type": "string", "pattern": "^[A-Za-z]{2}$"})
 class CountryFilter(django_filters.CharFilter):
     field_class = CountryField
 
 
 class MemberFilter(django_filters.FilterSet):
-    sector = django_filters.ModelChoiceFilter(
+    sector = SlugFilter(
         field_name="sectors",
-        to_field_name="slug",
         queryset=Sector.objects.published(),
         help_text="A sector's slug.",
     )
-    tier = django_filters.ModelChoiceFilter(
-        to_field_name="slug",
+    tier = SlugFilter(
         queryset=Tier.objects.published(),
         help_text="A tier's slug.",
     )
@@ -48,7 +52,6 @@ class MemberFilter(django_filters.FilterSet):
         return queryset.in_country(value)
 
 
-@public_viewset
 class MemberViewSet(PublicViewSet):
     """Published member organizations."""
 
@@ -69,7 +72,6 @@ class MemberViewSet(PublicViewSet):
     ordering_fields = ["id", "updated_at", "name_en", "joined_on"]
 
 
-@public_viewset
 class SectorViewSet(PublicViewSet):
     """Published sectors of the directory."""
 

@@ -1,7 +1,7 @@
 import django_filters
 from django.db.models.functions import Greatest
 
-from alliance.api_common import BooleanFilter, Nested, PublicViewSet, public_viewset
+from alliance.api_common import BooleanFilter, Nested, PublicViewSet, SlugFilter
 from members.models import Member
 
 from .models import Article, Tag
@@ -9,15 +9,13 @@ from .serializers import ArticleSerializer, TagSerializer
 
 
 class ArticleFilter(django_filters.FilterSet):
-    tag = django_filters.ModelChoiceFilter(
+    tag = SlugFilter(
         field_name="tags",
-        to_field_name="slug",
         queryset=Tag.objects.published(),
         help_text="A tag's slug.",
     )
-    member = django_filters.ModelChoiceFilter(
+    member = SlugFilter(
         field_name="members",
-        to_field_name="slug",
         queryset=Member.objects.published(),
         help_text="A member's slug.",
     )
@@ -28,7 +26,6 @@ class ArticleFilter(django_filters.FilterSet):
         fields = ["tag", "member", "featured"]
 
 
-@public_viewset
 class ArticleViewSet(PublicViewSet):
     """Published news articles (scheduled ones appear at their publish time)."""
 
@@ -52,7 +49,6 @@ class ArticleViewSet(PublicViewSet):
         )
 
 
-@public_viewset
 class TagViewSet(PublicViewSet):
     """Published tags of the news."""
 

@@ -33,7 +33,6 @@ SAMPLES = {
     "sitemap-section": {"section": "news"},
     "api-schema": {},
     "api-docs": {},
-    "api-redoc": {},
     "api:api-root": {},
     "api:tombstone-list": {},
     **{
@@ -47,6 +46,7 @@ SAMPLES = {
             ("field", "energy"),
             ("event", "forum"),
             ("initiative", "fund"),
+            ("page", "about"),
         ]
         for kind in ("list", "detail")
     },

@@ -14,6 +14,7 @@ from tests.factories import (
     FieldFactory,
     InitiativeFactory,
     MemberFactory,
+    PageFactory,
     ScenarioFactory,
     ScenarioParticipationFactory,
     SectorFactory,
@@ -31,6 +32,7 @@ RESOURCES = {
     "fields": FieldFactory,
     "events": EventFactory,
     "initiatives": InitiativeFactory,
+    "pages": PageFactory,
 }
 
 
@@ -140,7 +142,31 @@ def test_money_is_given_as_a_string_with_its_display_form(client):
     ("path", "parameter"),
     [
         ("/api/v1/news/?updated_since=yesterday", "updated_since"),
-        ("/api/v1/news/?updated_since=0001-01-01T00:30:00%2B22:09", "updated_since"),
+        # The schema's date-time is RFC 3339's: date, time and offset.
+        ("/api/v1/news/?updated_since=", "updated_since"),
+        ("/api/v1/news/?updated_since=2024-05-01", "updated_since"),
+        ("/api/v1/news/?updated_since=2024-05-01T00:00:00", "updated_since"),
+        ("/api/v1/news/?updated_since=2024-02-30T00:00:00Z", "updated_since"),
+        ("/api/v1/news/?updated_since=2024-05-01T00:00:00%2B24:00", "updated_since"),
+        ("/api/v1/tombstones/?since=2024-05-01", "since"),
+        ("/api/v1/tombstones/?since=", "since"),
+        ("/api/v1/events/?starts_after=10/25/2024", "starts_after"),
+        ("/api/v1/events/?starts_after=", "starts_after"),
+        # An empty value is no value of an enum, a slug, a number or a cursor.
+        ("/api/v1/scenarios/?stage=", "stage"),
+        ("/api/v1/news/?ordering=", "ordering"),
+        ("/api/v1/news/?featured=", "featured"),
+        ("/api/v1/members/?sector=", "sector"),
+        ("/api/v1/news/?cursor=", "cursor"),
+        ("/api/v1/members/?page_size=", "page_size"),
+        ("/api/v1/news/?lang=", "lang"),
+        # User text never reaches a %-format; digits are ASCII digits.
+        ("/api/v1/members/?country=%25", "country"),
+        ("/api/v1/members/?country=%25s%25(x)s", "country"),
+        ("/api/v1/members/?country=%C4%B1n", "country"),
+        ("/api/v1/members/?page_size=%C2%B2", "page_size"),
+        ("/api/v1/members/?page_size=%D9%A3", "page_size"),
+        ("/api/v1/members/?page_size=%EF%BC%95", "page_size"),
         ("/api/v1/news/?colour=blue", "colour"),
         ("/api/v1/members/?page_size=101", "page_size"),
         ("/api/v1/members/?page_size=0", "page_size"),
@@ -194,8 +220,8 @@ def test_filters_take_the_values_the_pages_take(client):
         assert slugs(f"/api/v1/news/?featured={false}") == ["plain"]
         assert slugs(f"/api/v1/events/?upcoming={true}") == ["next"]
         assert slugs(f"/api/v1/events/?upcoming={false}") == []
-    # An empty value is no filter, as on the pages.
-    assert len(slugs("/api/v1/news/?featured=")) == 2
+    # An empty search is no search: it is the one parameter that may be empty.
+    assert len(slugs("/api/v1/news/?search=")) == 2
 
 
 def test_unknown_addresses_and_methods_answer_in_json(client):
@@ -238,6 +264,30 @@ def test_updated_since_accepts_any_valid_offset(client):
         "/api/v1/news/", {"updated_since": "2020-01-01T08:00:00+22:09"}
     )
     assert response.status_code == 200 and len(response.json()["results"]) == 1
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "2020-01-01t08:00:00z",
+        "2020-01-01T08:00:00.123456789-03:30",
+        "2016-12-31T23:59:60Z",  # a leap second
+        "2020-01-01T08:00:00 08:00",  # an unencoded "+"
+        # Before and after anything UTC can write: everything, and nothing.
+        "0001-01-01T00:30:00+22:09",
+        "9999-12-31T23:59:59-23:59",
+    ],
+)
+def test_updated_since_accepts_every_rfc_3339_date_time(client, moment):
+    ArticleFactory(slug="a")
+    for path, parameter in (
+        ("/api/v1/news/", "updated_since"),
+        ("/api/v1/tombstones/", "since"),
+    ):
+        response = client.get(path, {parameter: moment})
+        assert response.status_code == 200, response.content
+    found = client.get("/api/v1/news/", {"updated_since": moment}).json()["results"]
+    assert len(found) == (0 if moment.startswith("9999") else 1)
 
 
 def test_updated_since_returns_changes_at_or_after_the_moment(client):
@@ -392,7 +442,9 @@ def test_tombstones_record_unpublishing_deletion_and_renaming(client):
     tag = TagFactory(slug="gone")
     article = ArticleFactory(slug="old-slug")
     never_public = ArticleFactory(slug="draft-only", status="draft")
+    page = PageFactory(slug="charter")
     start = timezone.now()
+    page.delete()
     member.status = "draft"
     member.save()
     tag.delete()
@@ -407,6 +459,7 @@ def test_tombstones_record_unpublishing_deletion_and_renaming(client):
         ("members", "leaving", "unpublished"),
         ("tags", "gone", "deleted"),
         ("news", "old-slug", "deleted"),
+        ("pages", "charter", "deleted"),
     }
     only_members = client.get("/api/v1/tombstones/", {"resource": "members"}).json()[
         "results"

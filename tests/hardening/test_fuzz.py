@@ -107,3 +107,29 @@ def test_nul_characters_in_the_address_get_a_400(client, path):
     response = client.get(path)
     assert response.status_code == 400
     assert "NUL" in response.content.decode()
+
+
+@pytest.mark.parametrize("path", ["/", "/members/?country=%25", "/zh-hans/news/"])
+def test_a_host_the_site_is_not_served_under_gets_a_plain_400_page(settings, path):
+    from django.test import Client
+
+    settings.DEBUG = False
+    response = Client(raise_request_exception=False).get(path, HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    page = response.content.decode()
+    assert "does not answer to that name" in page and "evil.example" not in page
+
+
+def test_a_host_the_api_is_not_served_under_gets_a_json_400(settings):
+    from django.test import Client
+
+    settings.DEBUG = False
+    response = Client(raise_request_exception=False).get(
+        "/api/v1/members/", HTTP_HOST="evil.example:8000"
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "status": 400,
+        "detail": "This site is not served under that host name.",
+    }
