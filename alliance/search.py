@@ -1,4 +1,4 @@
-"""One search over news, members, scenarios and events, fast at any size.
+"""One search over news, members, scenarios, events, initiatives and pages, fast at any size.
 
 What a search means
     The query is split into terms: Latin-script words (lowercased) and runs of
@@ -345,7 +345,7 @@ def kinds():
     from members.models import Member
     from news.models import Article
 
-    from .models import Event, Scenario
+    from .models import Event, Initiative, Page, Scenario
 
     return [
         Kind(
@@ -370,6 +370,14 @@ def kinds():
             title="name",
             order=("-starts_on", "-pk"),
         ),
+        Kind(
+            "initiatives",
+            _("Initiatives"),
+            Initiative,
+            "alliance:initiative-detail",
+            title="name",
+        ),
+        Kind("pages", _("Pages"), Page, "alliance:page-detail"),
     ]
 
 

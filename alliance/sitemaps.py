@@ -132,6 +132,7 @@ class StaticViewSitemap(BilingualSitemap):
         "members:join",
         "alliance:scenario-list",
         "alliance:event-list",
+        "alliance:initiative-list",
     ]
 
     def overview(self):
