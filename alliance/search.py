@@ -64,7 +64,7 @@ from django.db import connections, migrations, models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.utils import build_localized_fieldname, resolution_order
 
@@ -377,7 +377,9 @@ def kinds():
             "alliance:initiative-detail",
             title="name",
         ),
-        Kind("pages", _("Pages"), Page, "alliance:page-detail"),
+        Kind(
+            "pages", pgettext_lazy("site pages", "Pages"), Page, "alliance:page-detail"
+        ),
     ]
 
 

@@ -32,6 +32,13 @@ def copy_participants(apps, schema_editor):
     Participation.objects.bulk_create(rows)
 
 
+def sync_roles(apps, schema_editor):
+    from alliance.roles import sync_roles
+
+    # Editors maintain the participations in the initiative's admin page.
+    sync_roles(apps)
+
+
 def copy_back(apps, schema_editor):
     Initiative = apps.get_model("alliance", "Initiative")
     Participation = apps.get_model("alliance", "Participation")
@@ -45,6 +52,8 @@ def copy_back(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
+        ('auth', '0012_alter_user_first_name_max_length'),
+        ('contenttypes', '0002_remove_content_type_name'),
         ('alliance', '0009_drop_trigram_indexes'),
         ('members', '0007_drop_trigram_indexes'),
     ]
@@ -82,4 +91,5 @@ class Migration(migrations.Migration):
             model_name='participation',
             constraint=models.UniqueConstraint(condition=models.Q(('member__isnull', False)), fields=('initiative', 'member'), name='initiative_member_once'),
         ),
+        migrations.RunPython(sync_roles, migrations.RunPython.noop),
     ]
