@@ -168,8 +168,10 @@ BUDGETS = {
     "initiative": (4, 2),
     "initiative-zh": (4, 2),
     "site-page": (3, 1),
-    "search": (6, 4),
-    "search-zh": (6, 4),
+    # One query per kind of result (six kinds), the footer, and cold the
+    # next scheduled article.
+    "search": (8, 6),
+    "search-zh": (8, 6),
     "feed-rss": (1, 1),
     "feed-atom": (1, 1),
     # The last change, then the first and last key of each of six sections.
@@ -203,9 +205,10 @@ BUDGETS = {
     "api-events": (4, 3),
     "api-events-upcoming": (4, 3),
     "api-event": (4, 3),
-    "api-initiatives": (4, 3),
-    "api-initiatives-by-kind": (4, 3),
-    "api-initiative": (4, 3),
+    # Also the organizations taking part, in one query.
+    "api-initiatives": (5, 4),
+    "api-initiatives-by-kind": (5, 4),
+    "api-initiative": (5, 4),
     "api-tombstones": (3, 2),
     "api-tombstones-by-resource": (3, 2),
 }
