@@ -296,7 +296,9 @@ def share_data(
     `image` is the record's own picture (a rendition, never the upload);
     without one the site's default share image stands in.
     """
-    request = context["request"]
+    request = context.get("request")
+    if request is None:  # a template rendered outside a request (an e-mail)
+        return None
     site_name = context.get("SITE_NAME", settings.SITE_NAME)
     title = str(title or site_name)
     description = str(description or context.get("SITE_TAGLINE", ""))

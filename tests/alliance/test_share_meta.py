@@ -91,6 +91,7 @@ PAGES = {
     "initiative": ("/initiatives/fund/", "FundingScheme"),
     "page": ("/about/", "WebPage"),
     "search": ("/search/?q=fund", "SearchResultsPage"),
+    "join": ("/members/join/", "WebPage"),
 }
 
 
@@ -224,3 +225,11 @@ def test_the_share_card_text_cannot_break_out_of_its_attribute_or_script(client)
     head = Head(html)
     assert head.meta["og:title"] == 'Fund "quoted" <script>alert(1)</script>'
     assert all(json.loads(block) for block in head.json_ld)
+
+
+def test_an_error_page_is_neither_canonical_nor_indexed(client):
+    response = client.get("/initiatives/no-such-initiative/?utm_source=x")
+    assert response.status_code == 404
+    head = Head(response.content.decode())
+    assert "canonical" not in head.links and "og:url" not in head.meta
+    assert head.meta["robots"] == "noindex"
