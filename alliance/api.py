@@ -25,7 +25,6 @@ from .models import (
     ScenarioStage,
     Tombstone,
 )
-from .publishing import columns, summary_fields
 from .serializers import (
     EventSerializer,
     FieldSerializer,
@@ -134,14 +133,7 @@ class InitiativeViewSet(PublicViewSet):
         for item in items:
             item.public_participations = []
         participations = Participation.objects.public().filter(initiative__in=by_pk)
-        for participation in participations.only(
-            "initiative",
-            "order",
-            "role",
-            "is_example",
-            *columns("organization"),
-            *(f"member__{name}" for name in summary_fields("name")),
-        ):
+        for participation in participations:
             by_pk[participation.initiative_id].public_participations.append(
                 participation
             )

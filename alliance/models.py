@@ -18,7 +18,13 @@ from members.images import (
 )
 from members.models import Member
 
-from .publishing import Publishable, PublishableQuerySet, columns, slug_url
+from .publishing import (
+    Publishable,
+    PublishableQuerySet,
+    columns,
+    slug_url,
+    summary_fields,
+)
 from .search import SearchableQuerySet, SearchDocument
 
 
@@ -389,12 +395,13 @@ class InitiativeRole(models.TextChoices):
 
 class ParticipationQuerySet(models.QuerySet):
     def public(self):
-        """Participations the public may see, in their order, with their members.
+        """Participations the public may see, in their order, with what a list of them shows.
 
         An organization whose member record is not published still appears,
         under the participation's own organization name, never its member's
         (see `Participation.public_name`). A row with neither a published
-        member nor a name of its own is left out.
+        member nor a name of its own is left out. Of the member, only what a
+        link to it needs is read.
         """
         named = Q()
         for column in columns("organization"):
@@ -402,6 +409,14 @@ class ParticipationQuerySet(models.QuerySet):
         return (
             self.filter(Member.published_condition(prefix="member__") | named)
             .select_related("member")
+            .only(
+                "initiative",
+                "order",
+                "role",
+                "is_example",
+                *columns("organization"),
+                *(f"member__{name}" for name in summary_fields("name")),
+            )
             .order_by("order", "pk")
         )
 

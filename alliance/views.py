@@ -264,18 +264,6 @@ def event_ical(request, slug):
     return response
 
 
-def public_participations():
-    """The participations of an initiative page: the public part of each, and its member's link."""
-    return Participation.objects.public().only(
-        "initiative",
-        "order",
-        "role",
-        "is_example",
-        *columns("organization"),
-        *(f"member__{name}" for name in summary_fields("name")),
-    )
-
-
 class InitiativeListView(ListPageMixin, ListView):
     """Published initiatives: the alliance, communities, funds, with amount and launch event."""
 
@@ -306,7 +294,7 @@ class InitiativeDetailView(PreviewMixin, DetailView):
         return Initiative.objects.select_related("launched_at").prefetch_related(
             Prefetch(
                 "participations",
-                queryset=public_participations(),
+                queryset=Participation.objects.public(),
                 to_attr="public_participations",
             )
         )

@@ -259,15 +259,21 @@ LARGE_CARD_WIDTH = 600
 OG_LOCALES = {"en": "en_US", "zh-hans": "zh_CN"}
 
 
-def canonical_url(request):
+def canonical_url(request, page_number=None):
     """The page's absolute address in its language, with only the parameters that
-    choose its content: none on a detail page, filters and page number on a list."""
+    choose its content: none on a detail page, filters and page number on a list.
+
+    `page_number` is the number of the list page shown (so ?page=last has the
+    number of the last page as its canonical address); page 1 has none.
+    """
     match = request.resolver_match
     is_detail = bool(match and (match.url_name or "").endswith("-detail"))
     query = QueryDict(mutable=True)
     if not is_detail:
         for name in CANONICAL_PARAMETERS:
             value = request.GET.get(name)
+            if name == "page" and page_number is not None:
+                value = str(page_number)
             if value and not (name == "page" and value == "1"):
                 query[name] = value
     url = request.build_absolute_uri(request.path)
@@ -303,7 +309,8 @@ def share_data(
     title = str(title or site_name)
     description = str(description or context.get("SITE_TAGLINE", ""))
     language = get_language() or settings.LANGUAGE_CODE
-    url = canonical_url(request)
+    page_obj = context.get("page_obj")
+    url = canonical_url(request, page_obj.number if page_obj else None)
     if image:
         picture = {
             "url": absolute_url(request, image.url),
