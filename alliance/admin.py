@@ -1,5 +1,5 @@
 from django.contrib import admin
-from modeltranslation.admin import TabbedTranslationAdmin
+from modeltranslation.admin import TabbedTranslationAdmin, TranslationTabularInline
 from rest_framework_api_key.admin import APIKeyModelAdmin
 
 from .admin_mixins import PublishActionsMixin
@@ -8,6 +8,7 @@ from .models import (
     Field,
     Initiative,
     Page,
+    Participation,
     PartnerKey,
     Scenario,
     ScenarioParticipation,
@@ -57,6 +58,15 @@ class EventAdmin(PublishActionsMixin, TabbedTranslationAdmin):
     date_hierarchy = "starts_on"
 
 
+class ParticipationInline(TranslationTabularInline):
+    """The organizations taking part, each with its role; linked to its member record when it has one."""
+
+    model = Participation
+    fields = ["order", "organization", "role", "member", "is_example"]
+    autocomplete_fields = ["member"]
+    extra = 1
+
+
 @admin.register(Initiative)
 class InitiativeAdmin(PublishActionsMixin, TabbedTranslationAdmin):
     list_display = [
@@ -71,7 +81,8 @@ class InitiativeAdmin(PublishActionsMixin, TabbedTranslationAdmin):
     list_filter = ["status", "kind"]
     search_fields = ["name_en", "name_zh_hans", "slug"]
     prepopulated_fields = {"slug": ["name_en"]}
-    autocomplete_fields = ["launched_at", "participants"]
+    autocomplete_fields = ["launched_at"]
+    inlines = [ParticipationInline]
 
 
 @admin.register(Page)

@@ -19,6 +19,7 @@ from .models import (
     Initiative,
     InitiativeKind,
     Page,
+    Participation,
     Scenario,
     ScenarioStage,
     Tombstone,
@@ -127,6 +128,18 @@ class InitiativeViewSet(PublicViewSet):
     serializer_class = InitiativeSerializer
     filterset_class = InitiativeFilter
     search_fields = ["name_en", "name_zh_hans"]
+
+    def attach_related(self, items):
+        """Also give each item `public_participations`: its organizations, in one query."""
+        super().attach_related(items)
+        by_pk = {item.pk: item for item in items}
+        for item in items:
+            item.public_participations = []
+        participations = Participation.objects.public().filter(initiative__in=by_pk)
+        for participation in participations:
+            by_pk[participation.initiative_id].public_participations.append(
+                participation
+            )
 
 
 class PageViewSet(PublicViewSet):

@@ -15,7 +15,9 @@ from .models import (
     Field,
     Initiative,
     InitiativeKind,
+    InitiativeRole,
     Page,
+    Participation,
     Scenario,
     ScenarioStage,
 )
@@ -89,7 +91,11 @@ INITIATIVES = [
         "description_zh_hans": "共同体在重庆成立时，首批19家企业签约成为成员。",
         "participants_note_en": "19 first signatories, among them LandSpace and China Siwei.",
         "participants_note_zh_hans": "首批19家签约企业，其中包括蓝箭航天和中国四维。",
-        "participants": ["landspace", "china-siwei"],
+        # The two first members the facts name; both are members of the alliance.
+        "participations": [
+            {"member": "landspace", "role": InitiativeRole.MEMBER},
+            {"member": "china-siwei", "role": InitiativeRole.MEMBER},
+        ],
     },
     {
         "slug": "aerospace-information-fund-group",
@@ -107,6 +113,24 @@ INITIATIVES = [
         "currency": "CNY",
         "participants_note_en": "Backed by ten investment institutions, including the National Industry Investment Fund.",
         "participants_note_zh_hans": "由包括国家产业投资基金在内的十家投资机构支持。",
+        # One backer is named in the facts; the other nine stand in as examples
+        # until their names are published.
+        "participations": [
+            {
+                "organization_en": "National Industry Investment Fund",
+                "organization_zh_hans": "国家产业投资基金",
+                "role": InitiativeRole.INVESTOR,
+            },
+            *(
+                {
+                    "organization_en": f"Example investment institution {number}",
+                    "organization_zh_hans": f"示例投资机构{number}",
+                    "role": InitiativeRole.INVESTOR,
+                    "is_example": True,
+                }
+                for number in range(2, 11)
+            ),
+        ],
     },
 ]
 
@@ -222,6 +246,40 @@ PAGES = [
 ]
 
 
+def _load_participations(log, initiative, records):
+    """The initiative's organizations, in the order listed, keyed on that order.
+
+    Saved only where a value differs, so that a second run changes nothing.
+    """
+    members = Member.objects.in_bulk(
+        [r["member"] for r in records if "member" in r], field_name="slug"
+    )
+    existing = {p.order: p for p in initiative.participations.all()}
+    for order, record in enumerate(records, start=1):
+        record = dict(record)
+        member = members.get(record.pop("member", None))
+        if member is not None:
+            record.setdefault("organization_en", member.name_en)
+            record.setdefault("organization_zh_hans", member.name_zh_hans)
+        values = {"member": member, "is_example": False, **record}
+        participation = existing.get(order)
+        if participation is None:
+            participation = Participation.objects.create(
+                initiative=initiative, order=order, **values
+            )
+            log("created", participation)
+            continue
+        changed = False
+        for name, value in values.items():
+            if getattr(participation, name) != value:
+                setattr(participation, name, value)
+                changed = True
+        if changed:
+            participation.save()
+            log("updated", participation)
+    initiative.participations.filter(order__gt=len(records)).delete()
+
+
 def load(log):
     event, action = upsert(
         Event, slug=EVENT_SLUG, values={**EVENT, "status": Status.PUBLISHED}
@@ -231,7 +289,7 @@ def load(log):
     for record in INITIATIVES:
         record = dict(record)
         slug = record.pop("slug")
-        participants = record.pop("participants", [])
+        participations = record.pop("participations", [])
         initiative, action = upsert(
             Initiative,
             slug=slug,
@@ -242,8 +300,8 @@ def load(log):
                 "status": Status.PUBLISHED,
             },
         )
-        initiative.participants.set(Member.objects.filter(slug__in=participants))
         log(action, initiative)
+        _load_participations(log, initiative, participations)
 
     for order, (
         field_slug,

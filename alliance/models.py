@@ -16,8 +16,15 @@ from members.images import (
     srcset,
     validate_picture,
 )
+from members.models import Member
 
-from .publishing import Publishable, PublishableQuerySet, slug_url
+from .publishing import (
+    Publishable,
+    PublishableQuerySet,
+    columns,
+    slug_url,
+    summary_fields,
+)
 from .search import SearchableQuerySet, SearchDocument
 
 
@@ -318,6 +325,15 @@ class Currency(models.TextChoices):
     EUR = "EUR", _("Euro")
 
 
+class InitiativeQuerySet(SearchableQuerySet, PublishableQuerySet):
+    search_title_fields = ("name",)
+    search_body_fields = ("description", "participants_note")
+
+    def for_index(self):
+        """The initiatives of the index page: launch events first known, then by name."""
+        return self.order_by(F("launched_on").asc(nulls_last=True), "name", "pk")
+
+
 class Initiative(Publishable):
     """An alliance-level programme: the alliance itself, a community, a fund group."""
 
@@ -344,8 +360,11 @@ class Initiative(Publishable):
         related_name="initiatives",
         verbose_name=_("launched at"),
     )
+    # The members among the participating organizations, through their
+    # participations (organizations that are not members have none).
     participants = models.ManyToManyField(
         "members.Member",
+        through="Participation",
         related_name="initiatives",
         blank=True,
         verbose_name=_("participating members"),
@@ -357,7 +376,7 @@ class Initiative(Publishable):
         help_text=_("For example: backed by ten investment institutions."),
     )
 
-    objects = PublishableQuerySet.as_manager()
+    objects = InitiativeQuerySet.as_manager()
 
     class Meta:
         ordering = ["launched_on", "name"]
@@ -381,6 +400,116 @@ class Initiative(Publishable):
         return slug_url("alliance:initiative-detail", self.slug)
 
 
+class InitiativeRole(models.TextChoices):
+    LEAD = "lead", _("Lead")
+    INVESTOR = "investor", _("Investor")
+    MEMBER = "member", _("Member")
+
+
+class ParticipationQuerySet(models.QuerySet):
+    def public(self):
+        """Participations the public may see, in their order, with what a list of them shows.
+
+        An organization whose member record is not published still appears,
+        under the participation's own organization name, never its member's
+        (see `Participation.public_name`). A row with neither a published
+        member nor a name of its own is left out. Of the member, only what a
+        link to it needs is read.
+        """
+        named = Q()
+        for column in columns("organization"):
+            named |= Q(**{f"{column}__gt": ""})
+        return (
+            self.filter(Member.published_condition(prefix="member__") | named)
+            .select_related("member")
+            .only(
+                "initiative",
+                "order",
+                "role",
+                "is_example",
+                *columns("organization"),
+                *(f"member__{name}" for name in summary_fields("name")),
+            )
+            .order_by("order", "pk")
+        )
+
+
+class Participation(models.Model):
+    """An organization's part in an initiative: lead, investor, member."""
+
+    initiative = models.ForeignKey(
+        Initiative,
+        on_delete=models.CASCADE,
+        related_name="participations",
+        verbose_name=_("initiative"),
+    )
+    organization = models.CharField(
+        _("organization"),
+        max_length=250,
+        help_text=_(
+            "The organization's name as shown on the initiative's page. Where it "
+            "is a published member, its member profile's name and link are shown instead."
+        ),
+    )
+    role = models.CharField(
+        _("role"),
+        max_length=20,
+        choices=InitiativeRole.choices,
+        default=InitiativeRole.MEMBER,
+    )
+    member = models.ForeignKey(
+        "members.Member",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="initiative_participations",
+        verbose_name=_("member record"),
+        help_text=_("When the organization is a member of the alliance."),
+    )
+    is_example = models.BooleanField(
+        _("example name"),
+        default=False,
+        help_text=_(
+            "A placeholder for an organization whose name is not known yet; "
+            "shown with a note that it is an example."
+        ),
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    objects = ParticipationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["initiative", "order", "pk"]
+        verbose_name = _("participating organization")
+        verbose_name_plural = _("participating organizations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["initiative", "member"],
+                condition=Q(member__isnull=False),
+                name="initiative_member_once",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organization} ({self.get_role_display()})"
+
+    @property
+    def public_member(self):
+        """The member record when it is published, else None."""
+        member = self.member
+        return member if member is not None and member.is_published else None
+
+    @property
+    def public_name(self):
+        """The name the public sees: the published member's, else the organization's own."""
+        member = self.public_member
+        return member.name if member is not None else self.organization
+
+
+class PageQuerySet(SearchableQuerySet, PublishableQuerySet):
+    search_body_fields = ("body",)
+
+
 class Page(Publishable):
     """A site page: about, charter, how to join, contact."""
 
@@ -391,6 +520,8 @@ class Page(Publishable):
     show_in_footer = models.BooleanField(_("show in footer"), default=True)
 
     summary_title = "title"
+
+    objects = PageQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "title"]
@@ -496,6 +627,24 @@ class EventSearchDocument(SearchDocument):
 class ScenarioSearchDocument(SearchDocument):
     scenario = models.OneToOneField(
         Scenario,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="search_document",
+    )
+
+
+class InitiativeSearchDocument(SearchDocument):
+    initiative = models.OneToOneField(
+        Initiative,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="search_document",
+    )
+
+
+class PageSearchDocument(SearchDocument):
+    page = models.OneToOneField(
+        Page,
         on_delete=models.CASCADE,
         primary_key=True,
         related_name="search_document",

@@ -12,6 +12,7 @@ ROLES = {
             "field",
             "event",
             "initiative",
+            "participation",
             "page",
         ],
     },
@@ -49,10 +50,13 @@ def sync_roles(apps):
             for app_label, models in VIEW_ONLY.get(name, {}).items()
             for model in models
         ]
+        # A migration that runs before a model exists gives no permission for
+        # it; the migration that adds the model syncs the roles again.
         permissions = [
-            permission_model.objects.get(
+            permission
+            for app_label, codename in codenames
+            for permission in permission_model.objects.filter(
                 content_type__app_label=app_label, codename=codename
             )
-            for app_label, codename in codenames
         ]
         group.permissions.set(permissions)

@@ -1,4 +1,4 @@
-"""One search over news, members, scenarios and events, fast at any size.
+"""One search over news, members, scenarios, events, initiatives and pages, fast at any size.
 
 What a search means
     The query is split into terms: Latin-script words (lowercased) and runs of
@@ -64,7 +64,7 @@ from django.db import connections, migrations, models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.utils import build_localized_fieldname, resolution_order
 
@@ -345,7 +345,7 @@ def kinds():
     from members.models import Member
     from news.models import Article
 
-    from .models import Event, Scenario
+    from .models import Event, Initiative, Page, Scenario
 
     return [
         Kind(
@@ -369,6 +369,16 @@ def kinds():
             "alliance:event-detail",
             title="name",
             order=("-starts_on", "-pk"),
+        ),
+        Kind(
+            "initiatives",
+            _("Initiatives"),
+            Initiative,
+            "alliance:initiative-detail",
+            title="name",
+        ),
+        Kind(
+            "pages", pgettext_lazy("site pages", "Pages"), Page, "alliance:page-detail"
         ),
     ]
 

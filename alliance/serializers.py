@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from .api_common import (
+    LANGUAGE_CODES,
     CategorySerializer,
     ImageSerializer,
     PublicSerializer,
@@ -120,17 +121,41 @@ class MoneySerializer(serializers.Serializer):
     )
 
 
+class InitiativeParticipationSerializer(serializers.Serializer):
+    organization = serializers.CharField(
+        help_text="The organization's name, in the requested language."
+    )
+    role = serializers.ChoiceField(choices=["lead", "investor", "member"])
+    is_example = serializers.BooleanField(
+        help_text="True when the name is a placeholder for an organization not named yet."
+    )
+    member = SummarySerializer(
+        allow_null=True,
+        help_text="The organization's member profile, when it is a published member.",
+    )
+    translations = serializers.DictField(
+        child=serializers.DictField(child=serializers.CharField()),
+        help_text="The organization's name in every language.",
+    )
+
+
 class InitiativeSerializer(PublicSerializer):
     api_detail_name = "initiative-detail"
     money = serializers.SerializerMethodField()
     launched_at = serializers.SerializerMethodField()
-    participants = serializers.SerializerMethodField()
+    participants = serializers.SerializerMethodField(
+        help_text="The published members taking part (see also participations)."
+    )
+    participations = serializers.SerializerMethodField(
+        help_text="Every organization taking part, in order, with its role."
+    )
 
     class Meta:
         model = Initiative
         fields = [
             "slug", "url", "html_url", "updated_at", "name", "kind", "summary", "description",
-            "money", "launched_on", "launched_at", "participants", "participants_note", "translations",
+            "money", "launched_on", "launched_at", "participants", "participations",
+            "participants_note", "translations",
         ]  # fmt: skip
         translated = ["name", "summary", "description", "participants_note"]
 
@@ -155,6 +180,30 @@ class InitiativeSerializer(PublicSerializer):
 
     def get_participants(self, obj) -> SummarySerializer(many=True):
         return obj.nested_summaries["participants"]
+
+    def get_participations(self, obj) -> InitiativeParticipationSerializer(many=True):
+        """Each organization under its own name; its member linked only when published."""
+        request = self.context["request"]
+        return [
+            {
+                "organization": participation.organization,
+                "role": participation.role,
+                "is_example": participation.is_example,
+                "member": summary(participation.public_member, request, "member-detail")
+                if participation.public_member
+                else None,
+                "translations": {
+                    code: {
+                        "organization": getattr(
+                            participation, f"organization_{code.replace('-', '_')}"
+                        )
+                        or ""
+                    }
+                    for code in LANGUAGE_CODES
+                },
+            }
+            for participation in obj.public_participations
+        ]
 
 
 class PageSerializer(PublicSerializer):

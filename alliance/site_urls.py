@@ -15,6 +15,7 @@ urlpatterns = [
     path("events/", views.EventListView.as_view(), name="event-list"),
     path("events/<slug:slug>/", views.EventDetailView.as_view(), name="event-detail"),
     path("events/<slug:slug>/event.ics", views.event_ical, name="event-ical"),
+    path("initiatives/", views.InitiativeListView.as_view(), name="initiative-list"),
     path(
         "initiatives/<slug:slug>/",
         views.InitiativeDetailView.as_view(),

@@ -133,6 +133,7 @@ class StaticViewSitemap(BilingualSitemap):
         "members:join",
         "alliance:scenario-list",
         "alliance:event-list",
+        "alliance:initiative-list",
     ]
 
     def overview(self):

@@ -2,7 +2,7 @@
 
 from modeltranslation.translator import TranslationOptions, register
 
-from .models import Event, Field, Initiative, Page, Scenario
+from .models import Event, Field, Initiative, Page, Participation, Scenario
 
 
 @register(Field)
@@ -23,6 +23,13 @@ class ScenarioTranslation(TranslationOptions):
 @register(Initiative)
 class InitiativeTranslation(TranslationOptions):
     fields = ("name", "summary", "description", "participants_note")
+
+
+@register(Participation)
+class ParticipationTranslation(TranslationOptions):
+    fields = ("organization",)
+    # Required in the default language only; the other falls back to it.
+    required_languages = ("en",)
 
 
 @register(Page)

@@ -22,6 +22,7 @@ from .models import (
     Field,
     Initiative,
     Page,
+    Participation,
     Scenario,
     ScenarioParticipation,
     ScenarioStage,
@@ -267,6 +268,28 @@ def event_ical(request, slug):
     return response
 
 
+class InitiativeListView(ListPageMixin, ListView):
+    """Published initiatives: the alliance, communities, funds, with amount and launch event."""
+
+    template_name = "alliance/initiative_list.html"
+    paginate_by = 24
+
+    def get_queryset(self):
+        return (
+            Initiative.objects.published()
+            .for_index()
+            .select_related("launched_at")
+            .only(
+                "kind",
+                "amount",
+                "currency",
+                "launched_on",
+                *summary_fields("name", "summary"),
+                *(f"launched_at__{name}" for name in summary_fields("name")),
+            )
+        )
+
+
 class InitiativeDetailView(PreviewMixin, DetailView):
     model = Initiative
     template_name = "alliance/initiative_detail.html"
@@ -274,7 +297,9 @@ class InitiativeDetailView(PreviewMixin, DetailView):
     def get_base_queryset(self):
         return Initiative.objects.select_related("launched_at").prefetch_related(
             Prefetch(
-                "participants", queryset=Member.objects.published().order_by("name")
+                "participations",
+                queryset=Participation.objects.public(),
+                to_attr="public_participations",
             )
         )
 
@@ -282,6 +307,9 @@ class InitiativeDetailView(PreviewMixin, DetailView):
         context = super().get_context_data(**kwargs)
         event = self.object.launched_at
         context["event"] = event if event and event.is_published else None
+        context["has_example_participants"] = any(
+            p.is_example for p in self.object.public_participations
+        )
         return context
 
 
@@ -291,7 +319,7 @@ class PageDetailView(PreviewMixin, DetailView):
 
 @allow("GET")
 def search(request):
-    """One search over news, members, scenarios and events."""
+    """One search over news, members, scenarios, events, initiatives and site pages."""
     query = request.GET.get("q", "")
     # The answer is kept like a shared fragment: a popular query is worked
     # out once per change of the content.

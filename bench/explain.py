@@ -65,6 +65,7 @@ PAGES = {
     "events": "/events/",
     "event": "/events/{event}/",
     "event-ics": "/events/{event}/event.ics",
+    "initiatives": "/initiatives/",
     "initiative": "/initiatives/{initiative}/",
     "site-page": "/{page}/",
     "search": "/search/?q=energy",
@@ -120,7 +121,7 @@ BIG_TABLES = {
     "alliance_event",
     "alliance_eventsearchdocument",
     "alliance_event_members",
-    "alliance_initiative_participants",
+    "alliance_participation",
 }
 READS_BIG_TABLE = re.compile(
     r'(?:FROM|JOIN)\s+"(' + "|".join(sorted(BIG_TABLES)) + r')"'

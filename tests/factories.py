@@ -13,7 +13,9 @@ from alliance.models import (
     Field,
     Initiative,
     InitiativeKind,
+    InitiativeRole,
     Page,
+    Participation,
     ParticipationRole,
     Scenario,
     ScenarioParticipation,
@@ -166,6 +168,18 @@ class InitiativeFactory(PublishedFactory):
 
     class Meta:
         model = Initiative
+
+
+class ParticipationFactory(factory.django.DjangoModelFactory):
+    """An organization taking part in an initiative; pass `member=` for a member's part."""
+
+    initiative = factory.SubFactory(InitiativeFactory)
+    organization = factory.Sequence(lambda n: f"Sample Investment Institution {n}")
+    role = InitiativeRole.INVESTOR
+    order = factory.Sequence(int)
+
+    class Meta:
+        model = Participation
 
 
 class PageFactory(PublishedFactory):

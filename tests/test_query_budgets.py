@@ -41,6 +41,7 @@ from tests.factories import (
     InitiativeFactory,
     MemberFactory,
     PageFactory,
+    ParticipationFactory,
     ScenarioFactory,
     ScenarioParticipationFactory,
     SectorFactory,
@@ -82,7 +83,10 @@ PAGES = {
     "events": "/events/",
     "event": "/events/hub-event/",
     "event-ics": "/events/hub-event/event.ics",
+    "initiatives": "/initiatives/",
+    "initiatives-zh": "/zh-hans/initiatives/",
     "initiative": "/initiatives/hub-initiative/",
+    "initiative-zh": "/zh-hans/initiatives/hub-initiative/",
     "site-page": "/about/",
     "search": "/search/?q=sample",
     "search-zh": "/zh-hans/search/?q=sample",
@@ -159,10 +163,15 @@ BUDGETS = {
     # footer and the next scheduled article.
     "event": (7, 5),
     "event-ics": (1, 1),
+    "initiatives": (4, 1),
+    "initiatives-zh": (4, 1),
     "initiative": (4, 2),
+    "initiative-zh": (4, 2),
     "site-page": (3, 1),
-    "search": (6, 4),
-    "search-zh": (6, 4),
+    # One query per kind of result (six kinds), the footer, and cold the
+    # next scheduled article.
+    "search": (8, 6),
+    "search-zh": (8, 6),
     "feed-rss": (1, 1),
     "feed-atom": (1, 1),
     # The last change, then the first and last key of each of six sections.
@@ -196,9 +205,10 @@ BUDGETS = {
     "api-events": (4, 3),
     "api-events-upcoming": (4, 3),
     "api-event": (4, 3),
-    "api-initiatives": (4, 3),
-    "api-initiatives-by-kind": (4, 3),
-    "api-initiative": (4, 3),
+    # Also the organizations taking part, in one query.
+    "api-initiatives": (5, 4),
+    "api-initiatives-by-kind": (5, 4),
+    "api-initiative": (5, 4),
     "api-tombstones": (3, 2),
     "api-tombstones-by-resource": (3, 2),
 }
@@ -235,7 +245,7 @@ class Site:
         )
         ScenarioParticipationFactory(scenario=scenario, member=member)
         initiative = InitiativeFactory(slug="hub-initiative", launched_at=event)
-        initiative.participants.set([member])
+        ParticipationFactory(initiative=initiative, member=member, role="lead")
         article = ArticleFactory(
             slug="hub-article",
             tags=[tag],
@@ -312,11 +322,30 @@ class Site:
                 + [ParticipationRole.USER_AGENCY] * count
             ),
         )
-        create_in_bulk(
+        initiatives = create_in_bulk(
             InitiativeFactory,
             count,
             launched_at=factory.Iterator(alternating(hub["event"], events)),
-            links={"participants": lambda i: [hub["member"], members[i]]},
+        )
+        # Each new initiative has the hub member, a new member and an
+        # organization that is no member; the hub initiative gets every new
+        # member and as many such organizations.
+        create_in_bulk(
+            ParticipationFactory,
+            5 * count,
+            initiative=factory.Iterator(
+                [
+                    *(i for i in initiatives for _ in range(3)),
+                    *[hub["initiative"]] * (2 * count),
+                ]
+            ),
+            member=factory.Iterator(
+                [
+                    *(m for new in members for m in (hub["member"], new, None)),
+                    *members,
+                    *[None] * count,
+                ]
+            ),
         )
         create_in_bulk(
             ArticleFactory,
@@ -343,7 +372,6 @@ class Site:
         hub["article"].members.add(*members)
         hub["article"].scenarios.add(*scenarios)
         hub["event"].members.add(*members)
-        hub["initiative"].participants.add(*members)
         self.rows += count
 
 

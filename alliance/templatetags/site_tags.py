@@ -8,6 +8,8 @@ import re
 from django import template
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.http import QueryDict
+from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -33,6 +35,7 @@ NAVIGATION = [
     ("members:member-list", _("Members")),
     ("alliance:scenario-list", _("Scenarios")),
     ("alliance:event-list", _("Events")),
+    ("alliance:initiative-list", _("Initiatives")),
     ("alliance:search", _("Search")),
 ]
 
@@ -232,3 +235,121 @@ def fragment(parser, token):
     nodelist = parser.parse(("endfragment",))
     parser.delete_first_token()
     return FragmentNode(nodelist, [parser.compile_filter(bit) for bit in bits[1:]])
+
+
+# --- Sharing: canonical address, OpenGraph, Twitter card, page data ----------
+
+# Query parameters that select what a list page shows; any other parameter
+# (tracking tags, ?preview) is dropped from the canonical address.
+CANONICAL_PARAMETERS = (
+    "q",
+    "tag",
+    "member",
+    "sector",
+    "country",
+    "tier",
+    "field",
+    "status",
+    "page",
+)
+# The default share image, in static/ (1200 x 630, the size share cards ask for).
+SHARE_IMAGE = ("img/share.png", 1200, 630)
+# An image at least this wide is shown as a large card.
+LARGE_CARD_WIDTH = 600
+OG_LOCALES = {"en": "en_US", "zh-hans": "zh_CN"}
+
+
+def canonical_url(request, page_number=None):
+    """The page's absolute address in its language, with only the parameters that
+    choose its content: none on a detail page, filters and page number on a list.
+
+    `page_number` is the number of the list page shown (so ?page=last has the
+    number of the last page as its canonical address); page 1 has none.
+    """
+    match = request.resolver_match
+    is_detail = bool(match and (match.url_name or "").endswith("-detail"))
+    query = QueryDict(mutable=True)
+    if not is_detail:
+        for name in CANONICAL_PARAMETERS:
+            value = request.GET.get(name)
+            if name == "page" and page_number is not None:
+                value = str(page_number)
+            if value and not (name == "page" and value == "1"):
+                query[name] = value
+    url = request.build_absolute_uri(request.path)
+    return f"{url}?{query.urlencode()}" if query else url
+
+
+def absolute_url(request, url):
+    """An absolute URL for a path on this site; media on object storage already is one."""
+    return url if "://" in url else request.build_absolute_uri(url)
+
+
+@register.simple_tag(takes_context=True)
+def share_data(
+    context,
+    title="",
+    description="",
+    image=None,
+    image_width=None,
+    image_height=None,
+    image_alt="",
+    og_type="website",
+    page_type="WebPage",
+):
+    """What the page's share card and its schema.org WebPage data say.
+
+    `image` is the record's own picture (a rendition, never the upload);
+    without one the site's default share image stands in.
+    """
+    request = context.get("request")
+    if request is None:  # a template rendered outside a request (an e-mail)
+        return None
+    site_name = context.get("SITE_NAME", settings.SITE_NAME)
+    title = str(title or site_name)
+    description = str(description or context.get("SITE_TAGLINE", ""))
+    language = get_language() or settings.LANGUAGE_CODE
+    page_obj = context.get("page_obj")
+    url = canonical_url(request, page_obj.number if page_obj else None)
+    if image:
+        picture = {
+            "url": absolute_url(request, image.url),
+            "width": image_width,
+            "height": image_height,
+            "alt": image_alt or title,
+        }
+    else:
+        path, width, height = SHARE_IMAGE
+        picture = {
+            "url": absolute_url(request, static(path)),
+            "width": width,
+            "height": height,
+            "alt": site_name,
+        }
+    large = (picture["width"] or 0) >= LARGE_CARD_WIDTH
+    home = absolute_url(request, reverse("alliance:home"))
+    return {
+        "url": url,
+        "type": og_type,
+        "title": title,
+        "description": description,
+        "site_name": site_name,
+        "image": picture,
+        "twitter_card": "summary_large_image" if large else "summary",
+        "locale": OG_LOCALES.get(language, language.replace("-", "_")),
+        "alternate_locales": [
+            OG_LOCALES.get(code, code.replace("-", "_"))
+            for code, _name in settings.LANGUAGES
+            if code != language
+        ],
+        "json_ld": {
+            "@context": "https://schema.org",
+            "@type": page_type,
+            "name": title,
+            "description": description,
+            "url": url,
+            "inLanguage": language,
+            "primaryImageOfPage": {"@type": "ImageObject", "url": picture["url"]},
+            "isPartOf": {"@type": "WebSite", "name": site_name, "url": home},
+        },
+    }

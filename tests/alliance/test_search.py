@@ -7,6 +7,7 @@ from django.db import connection
 from django.utils import timezone
 
 from alliance import search
+from alliance.models import Page
 from alliance.search import search_terms, tsquery_text
 from members.models import Member
 from news.models import Article
@@ -14,7 +15,9 @@ from tests.conftest import assert_valid_html
 from tests.factories import (
     ArticleFactory,
     EventFactory,
+    InitiativeFactory,
     MemberFactory,
+    PageFactory,
     ScenarioFactory,
 )
 
@@ -174,6 +177,59 @@ def test_rows_written_in_bulk_are_searchable(client):
     assert found(client, "能源") == ["Bulk orbit"]
 
 
+def test_initiatives_and_pages_are_found_in_either_language(client):
+    InitiativeFactory(
+        name_en="Aerospace Information Fund Group",
+        name_zh_hans="航天信息产业基金群",
+        slug="fund-group",
+        participants_note_en="Backed by ten investment institutions.",
+    )
+    PageFactory(
+        title_en="How to join",
+        title_zh_hans="如何加入",
+        slug="join-us",
+        body_en="Send the application form to the secretariat.",
+        body_zh_hans="请向秘书处提交入会申请表。",
+    )
+    assert found(client, "fund", "initiatives") == ["Aerospace Information Fund Group"]
+    assert found(client, "institutions", "initiatives") == [
+        "Aerospace Information Fund Group"
+    ]
+    assert found(client, "基金", "initiatives") == ["Aerospace Information Fund Group"]
+    assert found(client, "secretariat", "pages") == ["How to join"]
+    assert found(client, "秘书处", "pages") == ["How to join"]
+    chinese = client.get("/zh-hans/search/", {"q": "基金群"})
+    html = chinese.content.decode()
+    assert_valid_html(html)
+    assert 'href="/zh-hans/initiatives/fund-group/"' in html
+    assert "航天信息产业<mark>基金群</mark>" in html
+    assert (
+        'href="/zh-hans/join-us/"'
+        in client.get("/zh-hans/search/", {"q": "申请表"}).content.decode()
+    )
+
+
+def test_draft_initiatives_and_pages_are_never_found(client):
+    InitiativeFactory(name="Orbit fund", status="draft")
+    PageFactory(title="Orbit charter", status="draft")
+    PageFactory(title="Orbit contact")
+    groups = client.get("/search/", {"q": "orbit"}).context["search"].groups
+    assert [(g.key, [h.text for h in g.hits]) for g in groups] == [
+        ("pages", ["Orbit contact"])
+    ]
+
+
+def test_an_edited_initiative_or_page_is_searched_as_edited(client):
+    initiative = InitiativeFactory(name="Old programme")
+    page = PageFactory(title="Old page")
+    initiative.name = "Renamed programme"
+    initiative.save()
+    Page.objects.filter(pk=page.pk).update(body_zh_hans="新增的卫星内容")
+    assert found(client, "renamed", "initiatives") == ["Renamed programme"]
+    assert found(client, "old", "initiatives") == []
+    assert found(client, "卫星", "pages") == ["Old page"]
+
+
 # --- Ranking and counting --------------------------------------------------------
 
 
@@ -248,9 +304,12 @@ def test_search_query_count_is_constant(client, assert_max_queries, count):
         MemberFactory(name=f"Orbit member {index}")
         ScenarioFactory(title=f"Orbit scenario {index}")
         EventFactory(name=f"Orbit event {index}")
+    for index in range(count):
+        InitiativeFactory(name=f"Orbit initiative {index}")
+        PageFactory(title=f"Orbit page {index}")
     # One query per kind, whatever the number of matches; the footer's pages
     # and, the first time, how long that footer may be kept.
-    with assert_max_queries(6):
+    with assert_max_queries(8):
         client.get("/search/?q=orbit")
 
 

@@ -75,7 +75,9 @@ def test_from_the_home_page_to_search_results(live_server, page, site):
     page.get_by_role("navigation", name="Main").get_by_role(
         "link", name="Search"
     ).click()
-    page.get_by_label("Search news, members, scenarios and events").fill("grid")
+    page.get_by_label(
+        "Search news, members, scenarios, events, initiatives and pages"
+    ).fill("grid")
     page.get_by_role("button", name="Search").click()
     expect(
         page.get_by_role("heading", name="Application scenarios (1)")

@@ -73,7 +73,7 @@ def test_editors_manage_news_and_alliance_content_and_only_view_members(editor):
         ("news", "article", "members"),
         ("alliance", "scenarioparticipation", "member"),
         ("alliance", "event", "members"),
-        ("alliance", "initiative", "participants"),
+        ("alliance", "participation", "member"),
     ],
 )
 def test_editors_find_members_to_link_through_the_admin_autocomplete(
