@@ -17,6 +17,7 @@ from members.images import (
     validate_picture,
 )
 
+from .links import WebAddressField
 from .publishing import Publishable, PublishableQuerySet, slug_url
 from .search import SearchableQuerySet, SearchDocument
 
@@ -62,8 +63,8 @@ class Event(Publishable):
     ends_on = models.DateField(_("ends on"))
     city = models.CharField(_("city"), max_length=120, blank=True)
     venue = models.CharField(_("venue"), max_length=200, blank=True)
-    country = CountryField(_("country"), blank=True)
-    website = models.URLField(_("website"), blank=True)
+    country = CountryField(_("country or region"), blank=True)
+    website = WebAddressField(_("website"), blank=True)
     attendance = models.PositiveIntegerField(
         _("attendance"),
         null=True,

@@ -15,7 +15,7 @@ class CountryField(forms.CharField):
         code = super().to_python(value).upper()
         if code and code not in countries:
             raise forms.ValidationError(
-                f"Unknown country code '{code[:10]}': use a two-letter ISO code."
+                f"Unknown country or region code '{code[:10]}': use a two-letter ISO code."
             )
         return code
 
@@ -37,7 +37,8 @@ class MemberFilter(django_filters.FilterSet):
         help_text="A tier's slug.",
     )
     country = CountryFilter(
-        method="filter_country", help_text="ISO 3166-1 alpha-2 code, e.g. CN."
+        method="filter_country",
+        help_text="Country or region: an ISO 3166-1 alpha-2 code, e.g. CN or HK.",
     )
 
     class Meta:
