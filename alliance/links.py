@@ -18,10 +18,8 @@ WEB_SCHEMES = ("http", "https")
 # What a template may link to: those, and an email address.
 LINK_SCHEMES = (*WEB_SCHEMES, "mailto")
 
-validate_web_address = URLValidator(
-    schemes=WEB_SCHEMES,
-    message=_("Enter a web address that starts with http:// or https://."),
-)
+NOT_A_WEB_ADDRESS = _("Enter a web address that starts with http:// or https://.")
+validate_web_address = URLValidator(schemes=WEB_SCHEMES, message=NOT_A_WEB_ADDRESS)
 
 
 def is_safe_link(url):
@@ -42,6 +40,7 @@ def is_safe_link(url):
 
 class WebAddressFormField(forms.URLField):
     default_validators = [validate_web_address]
+    default_error_messages = {"invalid": NOT_A_WEB_ADDRESS}
 
 
 class WebAddressField(models.URLField):
