@@ -12,4 +12,5 @@ def site(request):
         or settings.SITE_TAGLINE,
         "CONTACT_EMAIL": settings.CONTACT_EMAIL,
         "ICP_FILING_NUMBER": settings.ICP_FILING_NUMBER,
+        "LANGUAGE_COOKIE_NAME": settings.LANGUAGE_COOKIE_NAME,
     }

@@ -18,6 +18,7 @@ from members.images import (
 )
 from members.models import Member
 
+from .links import WebAddressField
 from .publishing import (
     Publishable,
     PublishableQuerySet,
@@ -69,8 +70,8 @@ class Event(Publishable):
     ends_on = models.DateField(_("ends on"))
     city = models.CharField(_("city"), max_length=120, blank=True)
     venue = models.CharField(_("venue"), max_length=200, blank=True)
-    country = CountryField(_("country"), blank=True)
-    website = models.URLField(_("website"), blank=True)
+    country = CountryField(_("country or region"), blank=True)
+    website = WebAddressField(_("website"), blank=True)
     attendance = models.PositiveIntegerField(
         _("attendance"),
         null=True,

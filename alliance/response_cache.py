@@ -16,7 +16,9 @@ its time comes, and an event moves from "upcoming" to "past" at midnight.
 A stored response therefore never outlives the next such moment.
 
 What is never cached: anything but GET and HEAD; requests from signed-in
-users (they carry a session cookie) or from partners (an API key);
+users (they carry a session cookie) or from partners (an API key), or
+from readers shown a note about their browser's language (see
+`language_notice`);
 responses that set a cookie, vary on cookies (forms with a CSRF token),
 say `private` or `no-store` (previews, health checks), carry a CSP nonce,
 or are not 200. `RESPONSE_CACHE_SECONDS = 0` turns the cache off.
@@ -36,6 +38,8 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
 from django.utils import timezone, translation
 from django.utils.cache import cc_delim_re, set_response_etag
+
+from .language_notice import suggested_language
 
 logger = logging.getLogger(__name__)
 
@@ -333,6 +337,9 @@ class ResponseCacheMiddleware:
             or "HTTP_X_API_KEY" in request.META
             or "HTTP_AUTHORIZATION" in request.META
         ):
+            return None
+        if suggested_language(request):
+            # The page will carry a note for this reader alone.
             return None
         try:
             url = request.build_absolute_uri()

@@ -89,7 +89,11 @@ class ScenarioSerializer(PublicSerializer):
 
 class EventSerializer(PublicSerializer):
     api_detail_name = "event-detail"
-    country = serializers.CharField(source="country.code", allow_blank=True)
+    country = serializers.CharField(
+        source="country.code",
+        allow_blank=True,
+        help_text="Country or region: an ISO 3166-1 alpha-2 code; empty when not given.",
+    )
     ical_url = serializers.SerializerMethodField()
     members = serializers.SerializerMethodField()
 

@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "alliance.language_notice.LanguageNoticeMiddleware",
     "django.middleware.common.CommonMiddleware",
     # 405 with Allow (and OPTIONS) before the CSRF check could answer 403.
     "alliance.http.AllowedMethodsMiddleware",
@@ -347,6 +348,8 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = not DEBUG
 LANGUAGE_COOKIE_SECURE = not DEBUG
 LANGUAGE_COOKIE_SAMESITE = "Lax"
+# A reader's choice of language (see alliance/language_notice.py) lasts a year.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
 X_FRAME_OPTIONS = "DENY"
 
 # A strict Content-Security-Policy: everything from this site only, no inline

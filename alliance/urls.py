@@ -12,7 +12,7 @@ from django.urls import include, path, re_path
 from members.sitemaps import MemberSitemap
 from news.sitemaps import ArticleSitemap
 
-from . import api_common, health, sitemaps, views
+from . import api_common, health, language_notice, sitemaps, views
 from .api_router import router
 
 # The sections of /sitemap.xml, each at /sitemap-<section>.xml.
@@ -37,6 +37,7 @@ urlpatterns = [
         {"sitemaps": SITEMAPS},
         name="sitemap-section",
     ),
+    path("i18n/language/", language_notice.choose_language, name="choose-language"),
     path("admin/", admin.site.urls),
     path("api/v1/", include((router.urls, "api"))),
     path("api/schema/", api_common.SchemaView.as_view(), name="api-schema"),

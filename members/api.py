@@ -19,7 +19,7 @@ class CountryField(forms.CharField):
             # The code goes in through params: django-filter %-formats the
             # message, so the client's text must not be part of it.
             raise forms.ValidationError(
-                "Unknown country code '%(code)s': use a two-letter ISO code.",
+                "Unknown country or region code '%(code)s': use a two-letter ISO code.",
                 params={"code": code[:10]},
             )
         return code
@@ -41,7 +41,8 @@ class MemberFilter(django_filters.FilterSet):
         help_text="A tier's slug.",
     )
     country = CountryFilter(
-        method="filter_country", help_text="ISO 3166-1 alpha-2 code, e.g. CN."
+        method="filter_country",
+        help_text="Country or region: an ISO 3166-1 alpha-2 code, e.g. CN or HK.",
     )
 
     class Meta:

@@ -50,7 +50,6 @@ MEMBERS = [
         "tier": "founding-member",
         "sectors": ["launch-vehicles"],
         "country": "CN",
-        "colour": "#0b3a6f",
         "joined_on": datetime.date(2023, 11, 20),
         "name_en": "LandSpace",
         "name_zh_hans": "蓝箭航天",
@@ -75,7 +74,6 @@ MEMBERS = [
         "tier": "founding-member",
         "sectors": ["remote-sensing"],
         "country": "CN",
-        "colour": "#146c43",
         "joined_on": datetime.date(2023, 11, 20),
         "name_en": "China Siwei",
         "name_zh_hans": "中国四维",
@@ -97,30 +95,33 @@ MEMBERS = [
     },
 ]
 
-# Fictional members for a directory with some volume: (slug, tier, sectors, country, colour,
+# Fictional members for a directory with some volume: (slug, tier, sectors, country,
 # English name, Chinese name, English summary, Chinese summary).
 SAMPLES = [
-    ("sample-orbital", "council-member", ["satellite-manufacturing"], "CN", "#7a3e9d",
+    ("sample-orbital", "council-member", ["satellite-manufacturing"], "CN",
      "Sample Orbital Co.", "示例轨道公司", "Builds small satellite platforms.", "研制小卫星平台。"),
-    ("sample-geodata-lab", "member", ["remote-sensing", "space-computing"], "SG", "#a4161a",
+    ("sample-geodata-lab", "member", ["remote-sensing", "space-computing"], "SG",
      "Sample Geodata Lab", "示例地理数据实验室", "Turns imagery into maps for cities.", "把卫星影像变成城市地图。"),
-    ("sample-nav-systems", "member", ["navigation"], "DE", "#b35c00",
+    ("sample-nav-systems", "member", ["navigation"], "DE",
      "Sample Navigation Systems", "示例导航系统公司", "Precise positioning for farms and ports.", "为农场和港口提供精准定位。"),
-    ("sample-skylink", "member", ["satellite-communications", "ground-segment"], "AE", "#00677f",
+    ("sample-skylink", "member", ["satellite-communications", "ground-segment"], "AE",
      "Sample Skylink", "示例天链通信", "Satellite links for remote sites.", "为偏远地区提供卫星通信链路。"),
-    ("sample-ground-network", "member", ["ground-segment"], "BR", "#3d5a80",
+    ("sample-ground-network", "member", ["ground-segment"], "BR",
      "Sample Ground Network", "示例地面站网络", "Runs ground stations on three continents.", "在三大洲运营地面站。"),
-    ("sample-space-capital", "council-member", ["finance-investment"], "HK", "#5c4d00",
+    ("sample-space-capital", "council-member", ["finance-investment"], "HK",
      "Sample Space Capital", "示例航天资本", "Invests in early-stage space companies.", "投资早期航天企业。"),
-    ("sample-institute", "observer", ["research-education"], "FR", "#4a4e69",
+    ("sample-institute", "observer", ["research-education"], "FR",
      "Sample Institute of Space Applications", "示例空间应用研究院", "Research on applications of space data.", "开展空间数据应用研究。"),
-    ("sample-city-agency", "observer", ["public-institutions"], "CN", "#2b6777",
+    ("sample-city-agency", "observer", ["public-institutions"], "CN",
      "Sample City Data Agency", "示例城市数据局", "A public user of satellite data.", "卫星数据的公共用户。"),
 ]  # fmt: skip
 
 
+LOGO_FOLDER = "members/logos"
+
+
 def draw_logo(text, colour):
-    """A plain square logo with initials, so the demo directory has images."""
+    """A plain square logo with initials: an image to upload in tests."""
     image = Image.new("RGB", (240, 240), colour)
     draw = ImageDraw.Draw(image)
     font = ImageFont.load_default(size=88)
@@ -171,7 +172,6 @@ def load(log):
         tier,
         sector_slugs,
         country,
-        colour,
         name_en,
         name_zh,
         summary_en,
@@ -183,7 +183,6 @@ def load(log):
                 "tier": tier,
                 "sectors": sector_slugs,
                 "country": country,
-                "colour": colour,
                 "name_en": name_en,
                 "name_zh_hans": name_zh,
                 "summary_en": summary_en,
@@ -198,7 +197,6 @@ def load(log):
     for record in records:
         slug = record.pop("slug")
         sector_slugs = record.pop("sectors")
-        colour = record.pop("colour")
         record["tier"] = tiers[record["tier"]]
         member, action = upsert(
             Member,
@@ -212,8 +210,10 @@ def load(log):
             },
         )
         member.sectors.set([sectors[s] for s in sector_slugs])
-        if not member.logo or not member.logo.storage.exists(member.logo.name):
-            member.logo.save(
-                f"{slug}.png", draw_logo(record["name_en"], colour), save=True
-            )
+        # The demo has no one's real logo: members show the site's quiet
+        # placeholder (their short name). Logos drawn by earlier versions of
+        # the demo, loud initials in English, are taken away.
+        if member.logo and member.logo.name.startswith(f"{LOGO_FOLDER}/{slug}/{slug}"):
+            member.logo.delete(save=False)
+            member.save()
         log(action, member)

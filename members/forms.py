@@ -6,6 +6,8 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from alliance.links import WebAddressFormField
+
 from .models import MembershipApplication, Sector, Tier
 
 # Characters the long answers of the join form may hold: room for what the
@@ -58,7 +60,7 @@ class MembershipApplicationForm(forms.ModelForm):
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
 
-    website = forms.URLField(
+    website = WebAddressFormField(
         label=_("website"), required=False, assume_scheme="https", max_length=200
     )
 

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from modeltranslation.utils import get_translation_fields
 
+from alliance.links import WebAddressField
 from alliance.publishing import Publishable, PublishableQuerySet, slug_url
 from alliance.search import SearchableQuerySet, SearchDocument
 
@@ -147,8 +148,8 @@ class Member(Publishable):
             "What the logo says, for readers who cannot see it. Usually the name."
         ),
     )
-    website = models.URLField(_("website"), blank=True)
-    country = CountryField(_("country"), db_index=True)
+    website = WebAddressField(_("website"), blank=True)
+    country = CountryField(_("country or region"), db_index=True)
     city = models.CharField(_("city"), max_length=120, blank=True)
     sectors = models.ManyToManyField(
         Sector, related_name="members", verbose_name=_("sectors"), blank=True
@@ -251,8 +252,8 @@ class MembershipApplication(models.Model):
 
     organization_name = models.CharField(_("organization name"), max_length=200)
     short_name = models.CharField(_("short name"), max_length=80, blank=True)
-    website = models.URLField(_("website"), blank=True)
-    country = CountryField(_("country"))
+    website = WebAddressField(_("website"), blank=True)
+    country = CountryField(_("country or region"))
     city = models.CharField(_("city"), max_length=120, blank=True)
     sectors = models.ManyToManyField(
         Sector, related_name="+", verbose_name=_("sectors"), blank=True

@@ -55,7 +55,8 @@ class MemberSerializer(PublicSerializer):
     )
     sectors = serializers.SerializerMethodField()
     country = serializers.CharField(
-        source="country.code", help_text="ISO 3166-1 alpha-2 code."
+        source="country.code",
+        help_text="Country or region: an ISO 3166-1 alpha-2 code.",
     )
     logo = serializers.SerializerMethodField()
 

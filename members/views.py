@@ -49,7 +49,9 @@ class DirectoryFilter:
             code = code.upper()
             if code not in countries:
                 raise BadRequest(
-                    _("Unknown country code “%(value)s”: use a two-letter ISO code.")
+                    _(
+                        "Unknown country or region code “%(value)s”: use a two-letter ISO code."
+                    )
                     % {"value": code[:10]}
                 )
             self.country = code

@@ -3,6 +3,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from alliance.links import WebAddressField
 from alliance.publishing import (
     Publishable,
     PublishableQuerySet,
@@ -89,7 +90,7 @@ class Article(Publishable):
 
     # Syndicated news names where it first appeared.
     source_name = models.CharField(_("source publication"), max_length=150, blank=True)
-    source_url = models.URLField(_("source address"), max_length=500, blank=True)
+    source_url = WebAddressField(_("source address"), max_length=500, blank=True)
     source_published_on = models.DateField(
         _("originally published on"), null=True, blank=True
     )

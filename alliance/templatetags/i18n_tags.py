@@ -1,14 +1,18 @@
 """Bilingual helpers for templates: which language a text is in, fallback notices, share cards."""
 
 import functools
+from urllib.parse import urlencode
 
 import segno
 from django import template
 from django.conf import settings
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext as _
+
+from .site_tags import language_paths
 
 register = template.Library()
 
@@ -80,3 +84,24 @@ def share_card(context, title, summary=""):
         "<svg ", format_html('<svg role="img" aria-label="{}" ', label), 1
     )
     return {"url": url, "title": title, "summary": summary, "qr_svg": mark_safe(svg)}
+
+
+@register.inclusion_tag("includes/language_notice.html", takes_context=True)
+def language_notice(context):
+    """The note that this page exists in the reader's browser language (see
+    alliance/language_notice.py); nothing for everyone else."""
+    request = context.get("request")
+    language = getattr(request, "suggested_language", None)
+    if not language:
+        return {"language": None}
+    here = request.get_full_path()
+    return {
+        "language": language,
+        "current": get_language() or settings.LANGUAGE_CODE,
+        "choose_url": reverse("choose-language"),
+        "switch_url": reverse("choose-language")
+        + "?"
+        + urlencode({"language": language, "next": language_paths(here)[language]}),
+        "here": here,
+        "cookie_name": settings.LANGUAGE_COOKIE_NAME,
+    }

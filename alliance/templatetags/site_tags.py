@@ -11,6 +11,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import QueryDict
 from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import (
@@ -20,6 +21,7 @@ from django.utils.translation import (
 )
 from django.utils.translation import gettext_lazy as _
 
+from alliance.links import is_safe_link
 from alliance.markdown import render_markdown
 from alliance.response_cache import remember
 
@@ -44,6 +46,25 @@ NAVIGATION = [
 def markdown_filter(text):
     """Render editor-written Markdown as sanitized HTML."""
     return mark_safe(render_markdown(text or ""))  # sanitized by nh3
+
+
+@register.filter
+def machine_time(moment):
+    """A moment as a `datetime` attribute takes it: ISO 8601 in the site's time
+    zone, to the second (HTML allows at most three decimals; `date:'c'` gives six)."""
+    if not moment:
+        return ""
+    return timezone.localtime(moment).replace(microsecond=0).isoformat()
+
+
+@register.filter
+def link_url(url):
+    """The address if it may be linked to (http, https, mailto), else an empty string.
+
+    URL fields accept only web addresses on save; this keeps a value stored
+    before that rule (or written around it) out of every href.
+    """
+    return url if is_safe_link(url) else ""
 
 
 @functools.lru_cache(maxsize=8)
@@ -166,35 +187,26 @@ def highlight(text, query):
 
 @register.inclusion_tag("includes/bar_chart.html")
 def sector_chart(sectors):
-    """Members per sector as a horizontal bar chart in SVG, drawn on the server.
+    """Members per sector as a horizontal bar chart, drawn on the server.
 
-    Coordinates go to the template as text: they are SVG numbers, never to
-    be localized (and localizing each costs more than drawing the chart).
+    The labels and counts are HTML text, so they keep the body's size and
+    wrap on a phone; only the bars are SVG, each stretched to its row's
+    width. Lengths go to the template as text: they are SVG numbers, never
+    to be localized.
     """
     rows = [(s["name"], s["member_count"], s["slug"]) for s in sectors]
     top = max((count for _name, count, _slug in rows), default=0) or 1
-    row_height, label_width, bar_space = 34, 230, 300
-    bars = []
-    for index, (name, count, slug) in enumerate(rows):
-        width = max(2, round(bar_space * count / top))
-        y = index * row_height
-        bars.append(
+    return {
+        "bars": [
             {
                 "label": name,
                 "count": count,
                 "slug": slug,
-                "rect_y": str(y + 6),
-                "text_y": str(y + 21),
-                "width": str(width),
-                "count_x": str(label_width + width + 8),
+                # Out of 100; a sliver even for none, so every row has a bar.
+                "length": f"{max(0.5, 100 * count / top):.1f}",
             }
-        )
-    return {
-        "bars": bars,
-        "height": str(max(row_height * len(rows), row_height)),
-        "width": str(label_width + bar_space + 50),
-        "label_width": str(label_width),
-        "label_x": str(label_width - 10),
+            for name, count, slug in rows
+        ]
     }
 
 

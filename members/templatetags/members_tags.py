@@ -1,21 +1,41 @@
 from django import template
+from django.conf import settings
 from django.utils.html import format_html
+from django.utils.translation import get_language
+
+from alliance.links import is_safe_link
 
 register = template.Library()
 
 
+def placeholder_name(member):
+    """What stands in for a missing logo: the short name in the page's language.
+
+    Without a short name in that language, the full name in it (a Chinese
+    page shows Chinese, never English letters while a Chinese name exists);
+    the other language's short name comes last.
+    """
+    column = (get_language() or settings.LANGUAGE_CODE).replace("-", "_")
+    return (
+        getattr(member, f"short_name_{column}", "")
+        or getattr(member, f"name_{column}", "")
+        or member.display_name
+    )
+
+
 @register.simple_tag
 def member_logo(member, name=None):
-    """The member's small logo (with its larger copy for dense screens), or its initials.
+    """The member's small logo (with its larger copy for dense screens), or its name.
 
     Drawn here rather than by an included template: directory pages show
     dozens of logos, and an include per logo costs more than the rest of
     the tile.
     """
     if not member.logo_small:
-        initials = (name or member.display_name)[:2]
         return format_html(
-            '<span class="logo-placeholder" aria-hidden="true">{}</span>', initials
+            '<span class="logo-placeholder" aria-hidden="true">'
+            '<span class="logo-placeholder__name">{}</span></span>',
+            placeholder_name(member),
         )
     small = member.logo_small.url
     srcset = (
@@ -50,7 +70,7 @@ def member_json_ld(context, member):
     }
     if member.short_name:
         data["alternateName"] = member.short_name
-    if member.website:
+    if is_safe_link(member.website):
         data["sameAs"] = [member.website]
     if member.logo_large:
         data["logo"] = request.build_absolute_uri(member.logo_large.url)

@@ -2,6 +2,7 @@ from django import template
 from django.conf import settings
 
 from alliance.context_processors import site as site_identity
+from alliance.links import is_safe_link
 
 register = template.Library()
 
@@ -28,6 +29,6 @@ def article_json_ld(context, article):
         data["author"] = {"@type": "Person", "name": article.byline}
     if article.cover_image:
         data["image"] = request.build_absolute_uri(article.cover_image.url)
-    if article.source_url:
+    if is_safe_link(article.source_url):
         data["isBasedOn"] = article.source_url
     return data

@@ -185,8 +185,13 @@ def test_home_page_shows_figures_chart_and_only_published_content(client):
     assert re.search(
         r'<dt>Member organizations</dt><dd><a href="/members/">3</a></dd>', html
     )
-    assert '<svg viewBox="0 0' in html and 'role="img"' in html
-    assert "Launch vehicles: 3" in html
+    # The chart: a row per sector, its label a link to the directory's filter.
+    assert re.search(
+        r'<a class="chart__label" href="/members/\?sector=[\w-]+">Launch vehicles</a>'
+        r'\s*<svg class="chart__bar"[^>]*><rect width="100.0" height="1">'
+        r'</rect></svg>\s*<span class="chart__value">3 members</span>',
+        html,
+    )
     assert "Big news" in html and "Next forum" in html
     assert "Hidden" not in html
 

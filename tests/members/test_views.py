@@ -391,3 +391,28 @@ def test_the_directory_follows_a_change_of_tier_order(client):
     second.save()
     html = client.get("/members/").content.decode()
     assert html.index("Alpha Space") < html.index("Zeta Orbital")
+
+
+def test_the_directory_filters_by_country_or_region_and_lists_only_those_in_use(
+    client, admin_client
+):
+    MemberFactory(country="HK")
+    MemberFactory(country="TW")
+    MemberFactory(country="FR", status="draft")  # not public: not offered
+    html = client.get("/members/").content.decode()
+    assert "<h2>Country or region</h2>" in html
+    assert ">All countries and regions</a>" in html
+    assert "<h2>Country</h2>" not in html
+    offered = re.findall(r'href="\?country=(\w\w)[^"]*"', html)
+    assert sorted(offered) == ["HK", "TW"]
+    chinese = client.get("/zh-hans/members/").content.decode()
+    assert "<h2>国家或地区</h2>" in chinese
+    # The admin's field and the join form say the same.
+    assert (
+        "Country or region:"
+        in admin_client.get("/admin/members/member/add/").content.decode()
+    )
+    assert re.search(
+        r'<label for="id_country">Country or region',
+        client.get("/members/join/").content.decode(),
+    )
