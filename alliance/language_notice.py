@@ -22,7 +22,8 @@ from django.utils.translation import (
     get_supported_language_variant,
 )
 from django.utils.translation.trans_real import parse_accept_lang_header
-from django.views.decorators.http import require_GET
+
+from .http import allow
 
 # Addresses that are not pages with the site's layout.
 NOT_PAGES = ("/api/", "/admin/", "/i18n/", "/embed/")
@@ -72,7 +73,7 @@ class LanguageNoticeMiddleware:
         return response
 
 
-@require_GET
+@allow("GET")
 def choose_language(request):
     """Remember the reader's language and go back to the page (the note's link and button).
 
