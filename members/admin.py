@@ -10,7 +10,7 @@ from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from modeltranslation.admin import TabbedTranslationAdmin
 
-from alliance.admin_mixins import PublishActionsMixin
+from alliance.admin_mixins import PrivateFieldsMixin, PublishActionsMixin
 
 from .models import ApplicationStatus, Member, MembershipApplication, Sector, Tier
 from .resources import MemberResource
@@ -37,7 +37,12 @@ class SectorAdmin(PublishActionsMixin, TabbedTranslationAdmin):
 
 
 @admin.register(Member)
-class MemberAdmin(PublishActionsMixin, ImportExportMixin, TabbedTranslationAdmin):
+class MemberAdmin(
+    PrivateFieldsMixin, PublishActionsMixin, ImportExportMixin, TabbedTranslationAdmin
+):
+    # Editors may view members, to link content to them; the contacts and
+    # notes are for the membership managers who keep them.
+    private_fields = PRIVATE_FIELDS
     resource_classes = [MemberResource]
     formats = [CSV, XLSX]
     list_display = [
@@ -79,20 +84,6 @@ class MemberAdmin(PublishActionsMixin, ImportExportMixin, TabbedTranslationAdmin
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("sectors")
-
-    def get_fieldsets(self, request, obj=None):
-        # Editors may view members, to link content to them; the contacts
-        # and notes are for the membership managers who keep them.
-        fieldsets = super().get_fieldsets(request, obj)
-        if self.has_change_permission(request, obj) or (
-            obj is None and self.has_add_permission(request)
-        ):
-            return fieldsets
-        return [
-            (name, options)
-            for name, options in fieldsets
-            if not set(options["fields"]) & set(PRIVATE_FIELDS)
-        ]
 
     def has_import_permission(self, request):
         # An import adds and changes members, so it takes both permissions
@@ -136,8 +127,16 @@ class RejectionForm(forms.Form):
 
 
 @admin.register(MembershipApplication)
-class MembershipApplicationAdmin(admin.ModelAdmin):
+class MembershipApplicationAdmin(PrivateFieldsMixin, admin.ModelAdmin):
     """Review of applications: approve creates an unpublished member; reject records why."""
+
+    private_fields = [
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+        "message",
+        "rejection_reason",
+    ]
 
     list_display = [
         "organization_name",
