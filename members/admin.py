@@ -7,14 +7,15 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
-from import_export.formats.base_formats import CSV, XLSX
+from import_export.forms import ImportForm
 from modeltranslation.admin import TabbedTranslationAdmin
 
 from alliance.admin_mixins import PrivateFieldsMixin, PublishActionsMixin
 
 from .models import ApplicationStatus, Member, MembershipApplication, Sector, Tier
-from .resources import MemberResource
+from .resources import ADMIN_ROW_LIMIT, MemberResource, import_problems
 from .services import application_approve, application_reject
+from .spreadsheets import SafeCSV, SafeXLSX
 
 THUMBNAIL_BOX = 48  # pixels: the logo column of the member list
 PRIVATE_FIELDS = ["contact_name", "contact_email", "contact_phone", "internal_notes"]
@@ -36,6 +37,42 @@ class SectorAdmin(PublishActionsMixin, TabbedTranslationAdmin):
     prepopulated_fields = {"slug": ["name_en"]}
 
 
+class MemberImportForm(ImportForm):
+    """The import form, refusing files too long to check in one request."""
+
+    def __init__(self, formats, resources, **kwargs):
+        super().__init__(formats, resources, **kwargs)
+        self.formats = formats
+
+    def clean(self):
+        cleaned = super().clean()
+        upload, chosen = cleaned.get("import_file"), cleaned.get("format")
+        if upload is None or chosen in (None, ""):
+            return cleaned
+        file_format = self.formats[int(chosen)]()
+        data = upload.read()
+        upload.seek(0)
+        try:
+            if not file_format.is_binary():
+                data = data.decode("utf-8-sig")
+            rows = len(file_format.create_dataset(data))
+        except Exception:
+            # Unreadable: the import itself says so, as for any file.
+            return cleaned
+        if rows > ADMIN_ROW_LIMIT:
+            self.add_error(
+                "import_file",
+                _(
+                    "This file has %(rows)s rows; the admin checks at most %(limit)s "
+                    "at a time. Import it on the server with "
+                    "“manage.py import_members FILE --dry-run”, then without "
+                    "--dry-run, or split it into smaller files."
+                )
+                % {"rows": rows, "limit": ADMIN_ROW_LIMIT},
+            )
+        return cleaned
+
+
 @admin.register(Member)
 class MemberAdmin(
     PrivateFieldsMixin, PublishActionsMixin, ImportExportMixin, TabbedTranslationAdmin
@@ -44,7 +81,9 @@ class MemberAdmin(
     # notes are for the membership managers who keep them.
     private_fields = PRIVATE_FIELDS
     resource_classes = [MemberResource]
-    formats = [CSV, XLSX]
+    formats = [SafeCSV, SafeXLSX]
+    import_form_class = MemberImportForm
+    import_template_name = "admin/members/member/import.html"
     list_display = [
         "logo_thumbnail",
         "name",
@@ -84,6 +123,17 @@ class MemberAdmin(
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("sectors")
+
+    def import_action(self, request, **kwargs):
+        # Every problem of the dry run, in one table of row, column and reason.
+        response = super().import_action(request, **kwargs)
+        context = getattr(response, "context_data", None)
+        if context is None:
+            return response
+        context["row_limit"] = ADMIN_ROW_LIMIT
+        if context.get("result") is not None:
+            context["problems"] = import_problems(context["result"], MemberResource())
+        return response
 
     def has_import_permission(self, request):
         # An import adds and changes members, so it takes both permissions
