@@ -6,11 +6,26 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .preview import PreviewMixin
+
 
 class PublishActionsMixin:
-    """Bulk publish and unpublish, each change recorded in the object's history."""
+    """Bulk publish and unpublish, each change recorded in the object's history.
+
+    "View on site" of an object that is not public yet opens its staff
+    preview instead of a 404; `previewable = False` hides the link for
+    models whose page has no preview (a tag's page is a filtered list).
+    """
 
     actions = ["publish_selected", "unpublish_selected"]
+    previewable = True
+
+    def get_view_on_site_url(self, obj=None):
+        if obj is None or not hasattr(obj, "get_absolute_url") or obj.is_published:
+            return super().get_view_on_site_url(obj)
+        if not self.previewable or not self.view_on_site:
+            return None
+        return f"{obj.get_absolute_url()}?{PreviewMixin.preview_parameter}"
 
     @admin.action(description=_("Publish selected items"), permissions=["change"])
     def publish_selected(self, request, queryset):

@@ -6,6 +6,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import Country
 from import_export.admin import ImportExportMixin
 from import_export.forms import ImportForm
 from modeltranslation.admin import TabbedTranslationAdmin
@@ -73,6 +74,44 @@ class MemberImportForm(ImportForm):
         return cleaned
 
 
+class CountryFilter(admin.SimpleListFilter):
+    """The countries the listed records have, by name; not every country in the world."""
+
+    title = _("country")
+    parameter_name = "country"
+
+    def lookups(self, request, model_admin):
+        codes = (
+            model_admin.model._default_manager.order_by()
+            .values_list("country", flat=True)
+            .distinct()
+        )
+        return sorted(
+            ((code, Country(code).name) for code in codes if code),
+            key=lambda choice: str(choice[1]),
+        )
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(country=self.value())
+        return queryset
+
+
+class EnglishTextFilter(admin.SimpleListFilter):
+    """Members whose English text is still to be written (applied in Chinese)."""
+
+    title = _("English text")
+    parameter_name = "english"
+
+    def lookups(self, request, model_admin):
+        return [("missing", _("Needs English"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "missing":
+            return queryset.missing_english()
+        return queryset
+
+
 @admin.register(Member)
 class MemberAdmin(
     PrivateFieldsMixin, PublishActionsMixin, ImportExportMixin, TabbedTranslationAdmin
@@ -92,9 +131,10 @@ class MemberAdmin(
         "country",
         "status",
         "last_verified_on",
+        "needs_english",
     ]
     list_display_links = ["logo_thumbnail", "name"]
-    list_filter = ["status", "tier", "sectors", "country"]
+    list_filter = ["status", EnglishTextFilter, "tier", "sectors", CountryFilter]
     search_fields = [
         "name_en",
         "name_zh_hans",
@@ -161,6 +201,10 @@ class MemberAdmin(
             max(1, round(height * scale)),
         )
 
+    @admin.display(description=_("needs English"), boolean=True)
+    def needs_english(self, obj):
+        return obj.needs_english
+
     @admin.display(description=_("sectors"))
     def sector_list(self, obj):
         return ", ".join(sector.name for sector in obj.sectors.all())
@@ -193,17 +237,19 @@ class MembershipApplicationAdmin(PrivateFieldsMixin, admin.ModelAdmin):
         "country",
         "contact_email",
         "status",
+        "language",
         "created_at",
         "reviewed_by",
     ]
-    list_filter = ["status", "country", "sectors"]
+    list_filter = ["status", "language", CountryFilter, "sectors"]
     search_fields = ["organization_name", "contact_name", "contact_email"]
     date_hierarchy = "created_at"
     actions = ["approve_selected"]
     readonly_fields = [
         "organization_name", "short_name", "website", "country", "city", "sectors", "tier_requested",
         "capability", "description", "contact_name", "contact_email", "contact_phone", "message",
-        "status", "rejection_reason", "reviewed_by", "reviewed_at", "member_link", "created_at",
+        "status", "rejection_reason", "reviewed_by", "reviewed_at", "member_link", "language",
+        "created_at",
     ]  # fmt: skip
     exclude = ["member"]
     change_form_template = "admin/members/membershipapplication/change_form.html"

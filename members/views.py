@@ -282,7 +282,9 @@ def join(request):
             return response
         form = MembershipApplicationForm(request.POST)
         if form.is_valid():
-            application_submit(form=form, site_url=settings.SITE_URL)
+            application_submit(
+                form=form, site_url=settings.SITE_URL, language=request.LANGUAGE_CODE
+            )
             return redirect("members:join-thanks")
     else:
         form = MembershipApplicationForm()

@@ -453,3 +453,30 @@ def test_rejecting_needs_a_reason_and_records_it(admin_client):
     assert application.status == ApplicationStatus.REJECTED
     assert application.rejection_reason == "Outside the industry."
     assert Member.objects.count() == 0
+
+
+@pytest.mark.parametrize("status", ["draft", "published"])
+def test_view_on_site_opens_the_page_or_the_staff_preview(admin_client, status):
+    member = MemberFactory(status=status)
+    article = ArticleFactory(status=status)
+    for obj, app in ((member, "members/member"), (article, "news/article")):
+        html = admin_client.get(f"/admin/{app}/{obj.pk}/change/").content.decode()
+        link = re.search(r'<a href="([^"]+)" class="viewsitelink">', html).group(1)
+        if status == "draft":
+            assert link == obj.get_absolute_url() + "?preview"
+        assert admin_client.get(link, follow=True).status_code == 200
+
+
+def test_the_country_filter_lists_only_the_countries_members_have(admin_client):
+    MemberFactory(country="CN")
+    MemberFactory(country="DE")
+    MemberFactory(country="CN")
+    response = admin_client.get("/admin/members/member/")
+    country_filter = next(
+        spec
+        for spec in response.context["cl"].filter_specs
+        if getattr(spec, "parameter_name", None) == "country"
+    )
+    assert [code for code, _name in country_filter.lookup_choices] == ["CN", "DE"]
+    filtered = admin_client.get("/admin/members/member/", {"country": "DE"})
+    assert filtered.context["cl"].result_count == 1

@@ -267,7 +267,8 @@ def test_the_managers_hear_of_an_application_only_once_it_is_committed(
     with django_capture_on_commit_callbacks() as callbacks:
         client.post("/members/join/", application_data())
     assert MembershipApplication.objects.count() == 1
-    assert mail.outbox == [] and len(callbacks) == 1
+    # The managers' notice and the applicant's receipt.
+    assert mail.outbox == [] and len(callbacks) == 2
 
 
 class FailingMailBackend(BaseEmailBackend):
