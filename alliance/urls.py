@@ -43,6 +43,8 @@ urlpatterns = [
         name="sitemap-section",
     ),
     path("admin/", admin.site.urls),
+    # Django's set_language view: the admin's language switcher posts to it.
+    path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include((router.urls, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
