@@ -69,18 +69,19 @@ def _send(*, application, what, subject, template, recipients, context=None):
 
 
 def application_notify(*, application, site_url):
-    """Tell the membership managers that an application arrived."""
-    _send(
-        application=application,
-        what="notice",
-        subject=_("New application to join: %(name)s")
-        % {"name": application.organization_name},
-        template="members/email/application_received.txt",
-        recipients=settings.MEMBERSHIP_NOTIFY_EMAILS,
-        context={
-            "admin_url": f"{site_url}/admin/members/membershipapplication/{application.pk}/change/",
-        },
-    )
+    """Tell the membership managers that an application arrived, in the site's language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        _send(
+            application=application,
+            what="notice",
+            subject=_("New application to join: %(name)s")
+            % {"name": application.organization_name},
+            template="members/email/application_received.txt",
+            recipients=settings.MEMBERSHIP_NOTIFY_EMAILS,
+            context={
+                "admin_url": f"{site_url}/admin/members/membershipapplication/{application.pk}/change/",
+            },
+        )
 
 
 def application_acknowledge(*, application):

@@ -54,6 +54,9 @@ def test_an_application_on_the_chinese_form_gets_a_chinese_receipt(
     receipt = next(m for m in mail.outbox if m.to == ["li@xingtu.example"])
     assert "我们已收到" in receipt.subject
     assert "重庆星图科技" in receipt.body and "秘书处" in receipt.body
+    # The secretariat's notice stays in the site's language.
+    notice = next(m for m in mail.outbox if m.to != ["li@xingtu.example"])
+    assert notice.subject == "New application to join: 重庆星图科技"
 
 
 def test_approving_a_chinese_application_fills_the_chinese_fields_and_tells_the_applicant(
