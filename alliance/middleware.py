@@ -5,10 +5,14 @@ import logging
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 from .http import allowed_methods
 
 logger = logging.getLogger(__name__)
+
+ADMIN_PREFIX = "/admin/"
 
 # The site needs none of these browser features; saying so closes them to injected content.
 PERMISSIONS_POLICY = ", ".join(
@@ -98,3 +102,28 @@ class RejectNullBytesMiddleware:
                 message, status=400, content_type="text/plain; charset=utf-8"
             )
         return None
+
+
+class AdminLanguageMiddleware:
+    """Speak the admin in the language its user chose, or their browser asks for.
+
+    The public pages take their language from the address (Chinese under
+    /zh-hans/, English without a prefix), so LocaleMiddleware gives every
+    unprefixed address English. The admin has one address for all: there
+    the language switcher's cookie, then the browser's Accept-Language,
+    decide. Placed after LocaleMiddleware.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path_info.startswith(ADMIN_PREFIX):
+            return self.get_response(request)
+        language = translation.get_language_from_request(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        patch_vary_headers(response, ("Accept-Language", "Cookie"))
+        response.headers.setdefault("Content-Language", language)
+        return response

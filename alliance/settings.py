@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "alliance.language_notice.LanguageNoticeMiddleware",
+    "alliance.middleware.AdminLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     # 405 with Allow (and OPTIONS) before the CSRF check could answer 403.
     "alliance.http.AllowedMethodsMiddleware",

@@ -8,11 +8,13 @@ from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.i18n import set_language
 
 from members.sitemaps import MemberSitemap
 from news.sitemaps import ArticleSitemap
 
 from . import api_common, health, language_notice, sitemaps, views
+from .http import allow
 from .api_router import router
 
 # The sections of /sitemap.xml, each at /sitemap-<section>.xml.
@@ -39,6 +41,9 @@ urlpatterns = [
     ),
     path("i18n/language/", language_notice.choose_language, name="choose-language"),
     path("admin/", admin.site.urls),
+    # Django's set_language view: the admin's language switcher posts to it
+    # (a GET only sends the reader back; other methods are a 405).
+    path("i18n/setlang/", allow("GET", "POST")(set_language), name="set_language"),
     path("api/v1/", include((router.urls, "api"))),
     path("api/schema/", api_common.SchemaView.as_view(), name="api-schema"),
     path(

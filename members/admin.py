@@ -6,15 +6,17 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import Country
 from import_export.admin import ImportExportMixin
-from import_export.formats.base_formats import CSV, XLSX
+from import_export.forms import ImportForm
 from modeltranslation.admin import TabbedTranslationAdmin
 
-from alliance.admin_mixins import PublishActionsMixin
+from alliance.admin_mixins import PrivateFieldsMixin, PublishActionsMixin
 
 from .models import ApplicationStatus, Member, MembershipApplication, Sector, Tier
-from .resources import MemberResource
+from .resources import ADMIN_ROW_LIMIT, MemberResource, import_problems
 from .services import application_approve, application_reject
+from .spreadsheets import SafeCSV, SafeXLSX
 
 THUMBNAIL_BOX = 48  # pixels: the logo column of the member list
 PRIVATE_FIELDS = ["contact_name", "contact_email", "contact_phone", "internal_notes"]
@@ -36,10 +38,91 @@ class SectorAdmin(PublishActionsMixin, TabbedTranslationAdmin):
     prepopulated_fields = {"slug": ["name_en"]}
 
 
+class MemberImportForm(ImportForm):
+    """The import form, refusing files too long to check in one request."""
+
+    def __init__(self, formats, resources, **kwargs):
+        super().__init__(formats, resources, **kwargs)
+        self.formats = formats
+
+    def clean(self):
+        cleaned = super().clean()
+        upload, chosen = cleaned.get("import_file"), cleaned.get("format")
+        if upload is None or chosen in (None, ""):
+            return cleaned
+        file_format = self.formats[int(chosen)]()
+        data = upload.read()
+        upload.seek(0)
+        try:
+            if not file_format.is_binary():
+                data = data.decode("utf-8-sig")
+            rows = len(file_format.create_dataset(data))
+        except Exception:
+            # Unreadable: the import itself says so, as for any file.
+            return cleaned
+        if rows > ADMIN_ROW_LIMIT:
+            self.add_error(
+                "import_file",
+                _(
+                    "This file has %(rows)s rows; the admin checks at most %(limit)s "
+                    "at a time. Import it on the server with "
+                    "“manage.py import_members FILE --dry-run”, then without "
+                    "--dry-run, or split it into smaller files."
+                )
+                % {"rows": rows, "limit": ADMIN_ROW_LIMIT},
+            )
+        return cleaned
+
+
+class CountryFilter(admin.SimpleListFilter):
+    """The countries the listed records have, by name; not every country in the world."""
+
+    title = _("country")
+    parameter_name = "country"
+
+    def lookups(self, request, model_admin):
+        codes = (
+            model_admin.model._default_manager.order_by()
+            .values_list("country", flat=True)
+            .distinct()
+        )
+        return sorted(
+            ((code, Country(code).name) for code in codes if code),
+            key=lambda choice: str(choice[1]),
+        )
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(country=self.value())
+        return queryset
+
+
+class EnglishTextFilter(admin.SimpleListFilter):
+    """Members whose English text is still to be written (applied in Chinese)."""
+
+    title = _("English text")
+    parameter_name = "english"
+
+    def lookups(self, request, model_admin):
+        return [("missing", _("Needs English"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "missing":
+            return queryset.missing_english()
+        return queryset
+
+
 @admin.register(Member)
-class MemberAdmin(PublishActionsMixin, ImportExportMixin, TabbedTranslationAdmin):
+class MemberAdmin(
+    PrivateFieldsMixin, PublishActionsMixin, ImportExportMixin, TabbedTranslationAdmin
+):
+    # Editors may view members, to link content to them; the contacts and
+    # notes are for the membership managers who keep them.
+    private_fields = PRIVATE_FIELDS
     resource_classes = [MemberResource]
-    formats = [CSV, XLSX]
+    formats = [SafeCSV, SafeXLSX]
+    import_form_class = MemberImportForm
+    import_template_name = "admin/members/member/import.html"
     list_display = [
         "logo_thumbnail",
         "name",
@@ -48,9 +131,10 @@ class MemberAdmin(PublishActionsMixin, ImportExportMixin, TabbedTranslationAdmin
         "country",
         "status",
         "last_verified_on",
+        "needs_english",
     ]
     list_display_links = ["logo_thumbnail", "name"]
-    list_filter = ["status", "tier", "sectors", "country"]
+    list_filter = ["status", EnglishTextFilter, "tier", "sectors", CountryFilter]
     search_fields = [
         "name_en",
         "name_zh_hans",
@@ -80,19 +164,16 @@ class MemberAdmin(PublishActionsMixin, ImportExportMixin, TabbedTranslationAdmin
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("sectors")
 
-    def get_fieldsets(self, request, obj=None):
-        # Editors may view members, to link content to them; the contacts
-        # and notes are for the membership managers who keep them.
-        fieldsets = super().get_fieldsets(request, obj)
-        if self.has_change_permission(request, obj) or (
-            obj is None and self.has_add_permission(request)
-        ):
-            return fieldsets
-        return [
-            (name, options)
-            for name, options in fieldsets
-            if not set(options["fields"]) & set(PRIVATE_FIELDS)
-        ]
+    def import_action(self, request, **kwargs):
+        # Every problem of the dry run, in one table of row, column and reason.
+        response = super().import_action(request, **kwargs)
+        context = getattr(response, "context_data", None)
+        if context is None:
+            return response
+        context["row_limit"] = ADMIN_ROW_LIMIT
+        if context.get("result") is not None:
+            context["problems"] = import_problems(context["result"], MemberResource())
+        return response
 
     def has_import_permission(self, request):
         # An import adds and changes members, so it takes both permissions
@@ -120,6 +201,10 @@ class MemberAdmin(PublishActionsMixin, ImportExportMixin, TabbedTranslationAdmin
             max(1, round(height * scale)),
         )
 
+    @admin.display(description=_("needs English"), boolean=True)
+    def needs_english(self, obj):
+        return obj.needs_english
+
     @admin.display(description=_("sectors"))
     def sector_list(self, obj):
         return ", ".join(sector.name for sector in obj.sectors.all())
@@ -136,25 +221,35 @@ class RejectionForm(forms.Form):
 
 
 @admin.register(MembershipApplication)
-class MembershipApplicationAdmin(admin.ModelAdmin):
+class MembershipApplicationAdmin(PrivateFieldsMixin, admin.ModelAdmin):
     """Review of applications: approve creates an unpublished member; reject records why."""
+
+    private_fields = [
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+        "message",
+        "rejection_reason",
+    ]
 
     list_display = [
         "organization_name",
         "country",
         "contact_email",
         "status",
+        "language",
         "created_at",
         "reviewed_by",
     ]
-    list_filter = ["status", "country", "sectors"]
+    list_filter = ["status", "language", CountryFilter, "sectors"]
     search_fields = ["organization_name", "contact_name", "contact_email"]
     date_hierarchy = "created_at"
     actions = ["approve_selected"]
     readonly_fields = [
         "organization_name", "short_name", "website", "country", "city", "sectors", "tier_requested",
         "capability", "description", "contact_name", "contact_email", "contact_phone", "message",
-        "status", "rejection_reason", "reviewed_by", "reviewed_at", "member_link", "created_at",
+        "status", "rejection_reason", "reviewed_by", "reviewed_at", "member_link", "language",
+        "created_at",
     ]  # fmt: skip
     exclude = ["member"]
     change_form_template = "admin/members/membershipapplication/change_form.html"

@@ -42,7 +42,20 @@ SCENARIO_RENDITIONS = {"image_small": (480, 960), "image_large": (960, 1920)}
 
 
 def check_image(file, limits):
-    """Refuse anything but a real PNG, JPEG, WebP or GIF within `limits`."""
+    """Refuse anything but a real PNG, JPEG, WebP or GIF within `limits`.
+
+    Only a new upload is read. A file already in storage passed this check
+    when it was uploaded: a form saved without a new image hands it back
+    unchanged, often with the handle Django closed after reading its size,
+    and reading it again would fetch it back from object storage on every
+    save.
+    """
+    if getattr(file, "_committed", False):
+        return
+    if getattr(file, "closed", False):
+        # An upload whose handle was closed (after reading its dimensions)
+        # but that can be opened again by name.
+        file.open("rb")
     if file.size > limits.max_megabytes * 1024 * 1024:
         raise ValidationError(
             _("The image is larger than %(size)d MB; upload a smaller file.")

@@ -103,6 +103,10 @@ class MemberQuerySet(SearchableQuerySet, PublishableQuerySet):
     def in_country(self, country_code):
         return self.filter(country=country_code)
 
+    def missing_english(self):
+        """Members without an English name (made from an application in Chinese)."""
+        return self.filter(models.Q(name_en__isnull=True) | models.Q(name_en=""))
+
 
 def member_logo_path(instance, filename):
     return f"members/logos/{instance.slug}/{filename}"
@@ -240,6 +244,10 @@ class Member(Publishable):
         tier = self.tier
         return tier if tier is not None and tier.is_published else None
 
+    @property
+    def needs_english(self):
+        return not self.name_en
+
 
 class ApplicationStatus(models.TextChoices):
     PENDING = "pending", _("Pending review")
@@ -297,6 +305,16 @@ class MembershipApplication(models.Model):
         blank=True,
         related_name="application",
         verbose_name=_("member created"),
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default="en",
+        help_text=_(
+            "The language of the form the applicant used: their emails are "
+            "written in it, and the new member's text is filled in it."
+        ),
     )
     created_at = models.DateTimeField(_("submitted"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

@@ -3,25 +3,92 @@
 Rows are matched on `slug`, so a re-import updates members instead of
 duplicating them. Tier and sectors are given by slug (sectors separated by
 `;`). The whole import runs in one transaction: a file with any bad row
-changes nothing, and the dry run lists the errors row by row.
+changes nothing, and the dry run lists every problem of every row (as the
+spreadsheet numbers its rows, with the column and the reason): an unknown
+tier, sector or country is reported, never silently dropped. The admin
+checks files of up to ADMIN_ROW_LIMIT rows in one request; larger ones go
+through `manage.py import_members`, which runs the same checks.
 
 Tiers, sectors and the file's existing members are read once per import
 (`before_import`), not once per row: the rows then cost only their own
 writes. Answers are the same as the per-row lookups would give: an unknown
-tier is the same error, unknown sector slugs are ignored as before, and a
+tier is the same error, an unknown sector slug is an error too, and a
 slug that appears on several rows is looked up afresh after its first row.
 """
 
-from django.core.exceptions import ValidationError
+import dataclasses
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.translation import gettext as _
+from django_countries import countries
 from import_export import fields, resources, widgets
 
 from .models import Member, Sector, Tier
+from .spreadsheets import unescape_formula
+
+# Rows the admin checks in one request; a larger file is refused with the
+# name of the command that imports it.
+ADMIN_ROW_LIMIT = 2000
+
+
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    """One thing wrong in an import file: `row` as the spreadsheet numbers it (the header is row 1)."""
+
+    row: int | None
+    column: str
+    message: str
+
+
+def import_problems(result, resource=None):
+    """Every problem of an import's result, in the order of the file's rows."""
+    columns = {}
+    if resource is not None:
+        columns = {
+            name: field.column_name
+            for name, field in resource.fields.items()
+            if field.column_name
+        }
+        columns.update(
+            {
+                field.attribute: field.column_name
+                for field in resource.fields.values()
+                if field.attribute
+            }
+        )
+    problems = [
+        Problem(row=None, column="", message=str(error.error))
+        for error in result.base_errors
+    ]
+    for number, errors in result.row_errors():
+        for error in errors:
+            problems.append(
+                Problem(row=number + 1, column="", message=str(error.error))
+            )
+    for invalid in result.invalid_rows:
+        for name, messages in invalid.error_dict.items():
+            column = "" if name == NON_FIELD_ERRORS else columns.get(name, name)
+            for message in messages:
+                problems.append(
+                    Problem(row=invalid.number + 1, column=column, message=message)
+                )
+    return sorted(problems, key=lambda p: (p.row or 0, p.column))
 
 
 class CachedForeignKeyWidget(widgets.ForeignKeyWidget):
     """A ForeignKeyWidget that finds objects in a dictionary filled once per import."""
 
     by_key = None
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row=row, **kwargs)
+        except self.model.DoesNotExist:
+            # A ValueError: the import reports it against this column.
+            raise ValueError(
+                _("Unknown %(thing)s “%(value)s”.")
+                % {"thing": self.model._meta.verbose_name, "value": value}
+            ) from None
 
     def get_instance_by_lookup_fields(self, value, row, **kwargs):
         if self.by_key is None:
@@ -38,8 +105,9 @@ class CachedForeignKeyWidget(widgets.ForeignKeyWidget):
 class CachedManyToManyWidget(widgets.ManyToManyWidget):
     """A ManyToManyWidget that picks objects from a list read once per import.
 
-    Like the stock widget, slugs that match nothing are left out; the objects
-    come in the model's order, as the stock widget's queryset gives them.
+    A slug that matches nothing is an error (the stock widget leaves it
+    out, so a typo would silently drop a sector); the objects come in the
+    model's order, as the stock widget's queryset gives them.
     """
 
     objects = None
@@ -53,12 +121,32 @@ class CachedManyToManyWidget(widgets.ManyToManyWidget):
             keys = {str(int(value))}
         else:
             keys = {key.strip() for key in value.split(self.separator) if key.strip()}
-        return [obj for obj in self.objects if str(getattr(obj, self.field)) in keys]
+        found = [obj for obj in self.objects if str(getattr(obj, self.field)) in keys]
+        unknown = keys - {str(getattr(obj, self.field)) for obj in found}
+        if unknown:
+            raise ValueError(
+                _("Unknown sector: %(values)s.")
+                % {"values": ", ".join(f"“{key}”" for key in sorted(unknown))}
+            )
+        return found
 
     def render(self, value, obj=None, **kwargs):
         if isinstance(value, list):
             return self.separator.join(str(getattr(item, self.field)) for item in value)
         return super().render(value, obj=obj, **kwargs)
+
+
+class CountryWidget(widgets.CharWidget):
+    """A two-letter ISO country code, in any case and with spaces around it."""
+
+    def clean(self, value, row=None, **kwargs):
+        code = str(value or "").strip().upper()
+        if code and code not in countries:
+            raise ValueError(
+                _("Unknown country code “%(value)s”: use a two-letter ISO code.")
+                % {"value": str(value).strip()[:20]}
+            )
+        return code
 
 
 class WrittenManyToManyField(fields.Field):
@@ -83,6 +171,9 @@ class MemberResource(resources.ModelResource):
         attribute="sectors",
         column_name="sectors",
         widget=CachedManyToManyWidget(Sector, field="slug", separator=";"),
+    )
+    country = fields.Field(
+        attribute="country", column_name="country", widget=CountryWidget()
     )
 
     class Meta:
@@ -127,6 +218,13 @@ class MemberResource(resources.ModelResource):
         self.slugs_seen = set()
         self.row_slug_checked = False
 
+    def import_data(self, dataset, **kwargs):
+        # A file with a bad row changes nothing, whether the row fails on
+        # an error or on a check (which django-import-export would otherwise
+        # let the good rows through for).
+        kwargs.setdefault("rollback_on_validation_errors", True)
+        return super().import_data(dataset, **kwargs)
+
     def before_import(self, dataset, **kwargs):
         # Inside the import's transaction, so what is read here holds for every row.
         tiers = {str(tier.slug): tier for tier in Tier.objects.all()}
@@ -167,10 +265,27 @@ class MemberResource(resources.ModelResource):
         self.row_slug_checked = True
         return self.members_by_slug.get(slug)
 
+    def import_instance(self, instance, row, **kwargs):
+        # Sectors are written after the member, but checked with its other
+        # columns, so that an unknown one is reported with the row's problems.
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        field = self.fields["sectors"]
+        if field.column_name in row:
+            try:
+                field.clean(row)
+            except ValueError as error:
+                errors[field.attribute] = [str(error)]
+        if errors:
+            raise ValidationError(errors)
+
     def before_import_row(self, row, **kwargs):
-        # Spreadsheets often hold "cn" or " CN ": store the ISO code as Django expects it.
-        if row.get("country"):
-            row["country"] = str(row["country"]).strip().upper()
+        # Our own exports escape formulas with an apostrophe: read them back as written.
+        for key, value in row.items():
+            row[key] = unescape_formula(value)
 
     def validate_instance(
         self, instance, import_validation_errors=None, validate_unique=True

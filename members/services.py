@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -27,44 +27,101 @@ def single_line(text):
 
 
 @transaction.atomic
-def application_submit(*, form, site_url):
-    """Store the application of a valid join form, sectors included, then tell the managers.
+def application_submit(*, form, site_url, language=None):
+    """Store the application of a valid join form, sectors included; tell the managers and the applicant.
 
-    The mail waits for the commit: managers never hear of an application that
-    was rolled back, and a slow mail server holds no transaction open.
+    `language` is the language of the form (the request's); the applicant's
+    emails are written in it. The mails wait for the commit: nobody hears of
+    an application that was rolled back, and a slow mail server holds no
+    transaction open.
     """
-    application = form.save()
+    application = form.save(commit=False)
+    application.language = language or translation.get_language() or "en"
+    application.save()
+    form.save_m2m()
     transaction.on_commit(
         lambda: application_notify(application=application, site_url=site_url)
     )
+    transaction.on_commit(lambda: application_acknowledge(application=application))
     return application
 
 
-def application_notify(*, application, site_url):
-    """Tell the membership managers that an application arrived.
+def _send(*, application, what, subject, template, recipients, context=None):
+    """Send one mail about an application; a failure is logged, never raised.
 
-    The application is stored and listed in the admin whatever happens here,
-    so a failing mail server (or any mail backend's error) is logged, never
-    shown to the applicant as a failure.
+    The application is stored and listed in the admin whatever happens
+    here, so a failing mail server (or any mail backend's error) must not
+    turn the applicant's or the reviewer's action into an error.
     """
-    context = {
-        "application": application,
-        "admin_url": f"{site_url}/admin/members/membershipapplication/{application.pk}/change/",
-    }
     try:
         send_mail(
-            subject=single_line(
-                _("New application to join: %(name)s")
-                % {"name": application.organization_name}
+            subject=single_line(subject),
+            message=render_to_string(
+                template, {"application": application, **(context or {})}
             ),
-            message=render_to_string("members/email/application_received.txt", context),
             from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=settings.MEMBERSHIP_NOTIFY_EMAILS,
+            recipient_list=recipients,
         )
     except Exception:
         logger.exception(
-            "Could not send the notice of membership application %s", application.pk
+            "Could not send the %s of membership application %s", what, application.pk
         )
+
+
+def application_notify(*, application, site_url):
+    """Tell the membership managers that an application arrived, in the site's language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        _send(
+            application=application,
+            what="notice",
+            subject=_("New application to join: %(name)s")
+            % {"name": application.organization_name},
+            template="members/email/application_received.txt",
+            recipients=settings.MEMBERSHIP_NOTIFY_EMAILS,
+            context={
+                "admin_url": f"{site_url}/admin/members/membershipapplication/{application.pk}/change/",
+            },
+        )
+
+
+def application_acknowledge(*, application):
+    """Send the applicant a receipt, in the language they applied in."""
+    with translation.override(application.language):
+        _send(
+            application=application,
+            what="receipt",
+            subject=_("We received your application to join %(site)s")
+            % {"site": _site_name()},
+            template="members/email/application_receipt.txt",
+            recipients=[application.contact_email],
+            context={"site_name": _site_name()},
+        )
+
+
+def application_tell_decision(*, application):
+    """Tell the applicant that their application was approved or rejected (and why)."""
+    approved = application.status == ApplicationStatus.APPROVED
+    with translation.override(application.language):
+        subject = (
+            _("Your application to join %(site)s was approved")
+            if approved
+            else _("Your application to join %(site)s")
+        ) % {"site": _site_name()}
+        _send(
+            application=application,
+            what="decision",
+            subject=subject,
+            template="members/email/application_decision.txt",
+            recipients=[application.contact_email],
+            context={"site_name": _site_name(), "approved": approved},
+        )
+
+
+def _site_name():
+    """The alliance's name in the active language."""
+    if translation.get_language() == "zh-hans":
+        return getattr(settings, "SITE_NAME_ZH_HANS", "") or settings.SITE_NAME
+    return settings.SITE_NAME
 
 
 def _unique_slug(name):
@@ -99,23 +156,32 @@ def application_approve(*, application, reviewed_by):
         raise ValidationError(
             _("Create a membership tier before approving applications.")
         )
+    # The text goes into the fields of the language the applicant wrote in;
+    # the other language's are left for the secretariat to fill in (the
+    # member list flags members whose English is missing).
+    language = application.language if application.language == "zh-hans" else "en"
+    text = {
+        f"{name}_{language.replace('-', '_')}": value
+        for name, value in (
+            ("name", application.organization_name),
+            ("short_name", application.short_name),
+            ("city", application.city),
+            ("capability", application.capability),
+            ("description", application.description),
+        )
+    }
     member = Member.objects.create(
         slug=_unique_slug(application.short_name or application.organization_name),
-        name_en=application.organization_name,
-        name=application.organization_name,
-        short_name_en=application.short_name,
         website=application.website,
         country=application.country,
-        city_en=application.city,
         tier=tier,
-        capability_en=application.capability,
-        description_en=application.description,
         contact_name=application.contact_name,
         contact_email=application.contact_email,
         contact_phone=application.contact_phone,
         joined_on=timezone.localdate(),
         internal_notes=_("Created from the application of %(date)s.")
         % {"date": application.created_at.date()},
+        **text,
     )
     member.sectors.set(application.sectors.all())
     application.status = ApplicationStatus.APPROVED
@@ -125,6 +191,7 @@ def application_approve(*, application, reviewed_by):
     application.save()
     _log(reviewed_by, member, ADDITION, _("Created from an approved application."))
     _log(reviewed_by, application, CHANGE, _("Approved."))
+    transaction.on_commit(lambda: application_tell_decision(application=application))
     return member
 
 
@@ -147,4 +214,5 @@ def application_reject(*, application, reviewed_by, reason):
     _log(
         reviewed_by, application, CHANGE, _("Rejected: %(reason)s") % {"reason": reason}
     )
+    transaction.on_commit(lambda: application_tell_decision(application=application))
     return application

@@ -22,6 +22,7 @@ from alliance.publishing import columns, summary_fields
 from .forms import MembershipApplicationForm
 from .models import Member, Sector, Tier
 from .services import application_submit
+from .spreadsheets import BYTE_ORDER_MARK, escape_formula
 
 MAX_QUERY_LENGTH = 100
 
@@ -218,11 +219,14 @@ def export_csv(request):
     )
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="members.csv"'
+    # The byte-order mark makes Excel read the file as UTF-8 (Chinese names).
+    response.write(BYTE_ORDER_MARK)
     writer = csv.writer(response)
     writer.writerow(PUBLIC_CSV_COLUMNS)
     for member in members:
         writer.writerow(
-            [
+            escape_formula(value)
+            for value in [
                 member.slug,
                 member.name,
                 member.short_name,
@@ -281,7 +285,9 @@ def join(request):
             return response
         form = MembershipApplicationForm(request.POST)
         if form.is_valid():
-            application_submit(form=form, site_url=settings.SITE_URL)
+            application_submit(
+                form=form, site_url=settings.SITE_URL, language=request.LANGUAGE_CODE
+            )
             return redirect("members:join-thanks")
     else:
         form = MembershipApplicationForm()

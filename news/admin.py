@@ -11,6 +11,7 @@ from .models import Article, Tag
 
 @admin.register(Tag)
 class TagAdmin(PublishActionsMixin, TabbedTranslationAdmin):
+    previewable = False  # a topic's page is the news list, which has no preview
     list_display = ["name", "slug", "status", "updated_at"]
     list_filter = ["status"]
     search_fields = ["name_en", "name_zh_hans", "slug"]

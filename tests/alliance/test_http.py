@@ -70,12 +70,13 @@ SAMPLES = {
     "alliance:initiative-list": {},
     "alliance:initiative-detail": {"slug": "fund"},
     "choose-language": {},
+    "set_language": {},
     "alliance:page-detail": {"slug": "about"},
 }
 # Addresses that answer with a redirect (remember a choice, then go back).
-REDIRECTS = {"choose-language"}
+REDIRECTS = {"choose-language", "set_language"}
 # Where POST is part of what the address does.
-TAKES_POST = {"members:join"}
+TAKES_POST = {"members:join", "set_language"}
 # Malformed in every way the pages and the API check; an unsupported method
 # must still be told it is not allowed, not that the query is wrong.
 BAD_QUERY = (
@@ -118,6 +119,7 @@ def url_of(name):
     queries = {
         "alliance:search": "?q=forum",
         "choose-language": "?language=zh-hans&next=/news/",
+        "set_language": "?next=/admin/",
     }
     return url + queries.get(name, "")
 

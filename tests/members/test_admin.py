@@ -272,7 +272,9 @@ def test_import_dry_run_reports_row_errors_and_changes_nothing(admin_client):
     response = import_file(admin_client, content)
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Line number: 2 - Tier matching query does not exist." in html
+    # The second data row is row 3 of the spreadsheet (the header is row 1).
+    assert [(p.row, p.column) for p in response.context["problems"]] == [(3, "tier")]
+    assert "Unknown membership tier “no-such-tier”." in html
     assert (
         "confirm_form" not in response.context
         or response.context["confirm_form"] is None
@@ -366,10 +368,7 @@ def test_an_xlsx_file_with_one_bad_row_imports_nothing_and_names_the_row(manager
         manager, members_xlsx(rows), file_name="members.xlsx", file_format=XLSX
     )
     assert response.status_code == 200
-    assert (
-        "Line number: 137 - Tier matching query does not exist."
-        in response.content.decode()
-    )
+    assert [(p.row, p.column) for p in response.context["problems"]] == [(138, "tier")]
     assert response.context.get("confirm_form") is None
     assert Member.objects.count() == 0
 
@@ -385,7 +384,7 @@ def test_an_import_past_the_dry_run_with_one_bad_row_rolls_back_every_row():
     rows[199][3] = "no-such-tier"
     dataset = Dataset().load(members_xlsx(rows), format="xlsx")
     result = MemberResource().import_data(dataset, dry_run=False)
-    assert result.has_errors()
+    assert result.has_validation_errors()
     assert Member.objects.count() == 0
 
 
@@ -454,3 +453,30 @@ def test_rejecting_needs_a_reason_and_records_it(admin_client):
     assert application.status == ApplicationStatus.REJECTED
     assert application.rejection_reason == "Outside the industry."
     assert Member.objects.count() == 0
+
+
+@pytest.mark.parametrize("status", ["draft", "published"])
+def test_view_on_site_opens_the_page_or_the_staff_preview(admin_client, status):
+    member = MemberFactory(status=status)
+    article = ArticleFactory(status=status)
+    for obj, app in ((member, "members/member"), (article, "news/article")):
+        html = admin_client.get(f"/admin/{app}/{obj.pk}/change/").content.decode()
+        link = re.search(r'<a href="([^"]+)" class="viewsitelink">', html).group(1)
+        if status == "draft":
+            assert link == obj.get_absolute_url() + "?preview"
+        assert admin_client.get(link, follow=True).status_code == 200
+
+
+def test_the_country_filter_lists_only_the_countries_members_have(admin_client):
+    MemberFactory(country="CN")
+    MemberFactory(country="DE")
+    MemberFactory(country="CN")
+    response = admin_client.get("/admin/members/member/")
+    country_filter = next(
+        spec
+        for spec in response.context["cl"].filter_specs
+        if getattr(spec, "parameter_name", None) == "country"
+    )
+    assert [code for code, _name in country_filter.lookup_choices] == ["CN", "DE"]
+    filtered = admin_client.get("/admin/members/member/", {"country": "DE"})
+    assert filtered.context["cl"].result_count == 1

@@ -83,14 +83,12 @@ def test_a_slug_on_two_rows_is_created_by_the_first_and_updated_by_the_second(
     assert list(member.sectors.values_list("slug", flat=True)) == ["launch"]
 
 
-def test_an_import_replaces_the_sectors_of_existing_members_and_ignores_unknown_ones(
-    choices,
-):
+def test_an_import_replaces_the_sectors_of_existing_members(choices):
     tier = TierFactory(slug="member")
     MemberFactory(
         slug="kept-1", tier=tier, sectors=[SectorFactory(slug="old")], country="CN"
     )
-    _, result = queries_to_import(rows("kept", 1, sectors="launch; navigation;nowhere"))
+    _, result = queries_to_import(rows("kept", 1, sectors="launch; navigation"))
     assert result.totals["update"] == 1
     member = Member.objects.get(slug="kept-1")
     assert sorted(member.sectors.values_list("slug", flat=True)) == [
@@ -103,12 +101,14 @@ def test_an_import_replaces_the_sectors_of_existing_members_and_ignores_unknown_
     assert ">launch;navigation</ins>" in diff["sectors"]
 
 
-def test_an_unknown_tier_is_the_same_row_error_as_before(choices):
+def test_an_unknown_tier_or_sector_is_reported_and_nothing_is_written(choices):
     bad = rows("bad", 3)
     bad[1][3] = "no-such-tier"
+    bad[2][4] = "navigation;nowhere"
     dataset = Dataset().load(members_xlsx(bad), format="xlsx")
     result = MemberResource().import_data(dataset, dry_run=False)
-    assert [(number, str(error.error)) for number, errors in result.row_errors() for error in errors] == [
-        (2, "Tier matching query does not exist.")
-    ]  # fmt: skip
+    assert [(row.number, row.error_dict) for row in result.invalid_rows] == [
+        (2, {"tier": ["Unknown membership tier “no-such-tier”."]}),
+        (3, {"sectors": ["Unknown sector: “nowhere”."]}),
+    ]
     assert Member.objects.count() == 0

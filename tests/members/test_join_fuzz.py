@@ -88,8 +88,10 @@ def test_changing_one_field_of_a_valid_application_is_accepted_or_refused_cleanl
     if response.status_code == 302:
         assert response["Location"] == "/members/join/thanks/"
         assert MembershipApplication.objects.count() == 1
-        [notice] = mail.outbox
-        assert "\n" not in notice.subject and "\r" not in notice.subject
+        # The managers' notice and the applicant's receipt.
+        assert len(mail.outbox) == 2
+        for message in mail.outbox:
+            assert "\n" not in message.subject and "\r" not in message.subject
     else:
         assert field in response.context["form"].errors
         assert MembershipApplication.objects.count() == 0

@@ -144,12 +144,34 @@ def test_csv_export_has_public_fields_of_published_members_only(client, director
     response = client.get("/members/export.csv?sector=launch")
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in response["Content-Disposition"]
-    body = response.content.decode()
+    # A byte-order mark first, so that Excel reads the file as UTF-8.
+    assert response.content.startswith("\ufeff".encode())
+    body = response.content.decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(body)))
     assert [row["slug"] for row in rows] == ["rocket"]
     assert rows[0]["url"] == "http://testserver/members/rocket/"
     for marker in PRIVATE_MARKERS:
         assert marker not in body
+
+
+def test_csv_export_escapes_spreadsheet_formulas(client):
+    for n, summary in enumerate(
+        ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(1)", "\tx"]
+    ):
+        MemberFactory(slug=f"formula-{n}", summary=summary)
+    MemberFactory(slug="plain", name="示例公司", summary="A plain summary")
+    response = client.get("/members/export.csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    summaries = {row["slug"]: row["summary"] for row in rows}
+    assert summaries["formula-0"] == '\'=HYPERLINK("http://x")'
+    assert [summaries[f"formula-{n}"] for n in range(1, 5)] == [
+        "'+1",
+        "'-2",
+        "'@SUM(1)",
+        "'\tx",
+    ]
+    assert summaries["plain"] == "A plain summary"
+    assert any(row["name"] == "示例公司" for row in rows)
 
 
 def test_embed_is_the_only_framable_page(client, directory):
@@ -245,7 +267,8 @@ def test_the_managers_hear_of_an_application_only_once_it_is_committed(
     with django_capture_on_commit_callbacks() as callbacks:
         client.post("/members/join/", application_data())
     assert MembershipApplication.objects.count() == 1
-    assert mail.outbox == [] and len(callbacks) == 1
+    # The managers' notice and the applicant's receipt.
+    assert mail.outbox == [] and len(callbacks) == 2
 
 
 class FailingMailBackend(BaseEmailBackend):
