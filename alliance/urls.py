@@ -14,8 +14,8 @@ from members.sitemaps import MemberSitemap
 from news.sitemaps import ArticleSitemap
 
 from . import api_common, health, language_notice, sitemaps, views
-from .http import allow
 from .api_router import router
+from .http import allow
 
 # The sections of /sitemap.xml, each at /sitemap-<section>.xml.
 SITEMAPS = {
