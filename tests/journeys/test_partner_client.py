@@ -44,10 +44,13 @@ TITLE = {"news": "title", "scenarios": "title", "pages": "title"}
 
 
 @pytest.fixture(scope="module")
-def api(live_server, tmp_path_factory):
+def api(live_server, tmp_path_factory, django_db_blocker):
     """The client package generated from the schema the live site serves."""
     folder = tmp_path_factory.mktemp("partner")
-    schema = httpx.get(f"{live_server.url}/api/schema/?format=json")
+    # Once for the module, outside any test: the server's request handling
+    # may touch the database connection, though the schema needs no data.
+    with django_db_blocker.unblock():
+        schema = httpx.get(f"{live_server.url}/api/schema/?format=json", timeout=60)
     assert schema.status_code == 200
     (folder / "schema.json").write_bytes(schema.content)
     # No post hooks: the generator would otherwise run ruff, which keeps a cache.
