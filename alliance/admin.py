@@ -2,7 +2,7 @@ from django.contrib import admin
 from modeltranslation.admin import TabbedTranslationAdmin
 from rest_framework_api_key.admin import APIKeyModelAdmin
 
-from .admin_mixins import PublishActionsMixin
+from .admin_mixins import HistoryMixin, PublishActionsMixin
 from .models import (
     Event,
     Field,
@@ -31,7 +31,7 @@ class ScenarioParticipationInline(admin.TabularInline):
 
 
 @admin.register(Scenario)
-class ScenarioAdmin(PublishActionsMixin, TabbedTranslationAdmin):
+class ScenarioAdmin(PublishActionsMixin, HistoryMixin, TabbedTranslationAdmin):
     list_display = ["title", "field", "stage", "is_example", "status", "updated_at"]
     list_filter = ["status", "field", "stage", "is_example"]
     search_fields = [
@@ -48,7 +48,7 @@ class ScenarioAdmin(PublishActionsMixin, TabbedTranslationAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(PublishActionsMixin, TabbedTranslationAdmin):
+class EventAdmin(PublishActionsMixin, HistoryMixin, TabbedTranslationAdmin):
     list_display = ["name", "starts_on", "ends_on", "city", "status", "updated_at"]
     list_filter = ["status", ("starts_on", admin.DateFieldListFilter)]
     search_fields = ["name_en", "name_zh_hans", "city_en", "city_zh_hans", "slug"]
@@ -58,7 +58,7 @@ class EventAdmin(PublishActionsMixin, TabbedTranslationAdmin):
 
 
 @admin.register(Initiative)
-class InitiativeAdmin(PublishActionsMixin, TabbedTranslationAdmin):
+class InitiativeAdmin(PublishActionsMixin, HistoryMixin, TabbedTranslationAdmin):
     list_display = [
         "name",
         "kind",
@@ -75,7 +75,7 @@ class InitiativeAdmin(PublishActionsMixin, TabbedTranslationAdmin):
 
 
 @admin.register(Page)
-class PageAdmin(PublishActionsMixin, TabbedTranslationAdmin):
+class PageAdmin(PublishActionsMixin, HistoryMixin, TabbedTranslationAdmin):
     list_display = ["title", "slug", "order", "show_in_footer", "status", "updated_at"]
     list_filter = ["status", "show_in_footer"]
     search_fields = ["title_en", "title_zh_hans", "slug"]

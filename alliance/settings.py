@@ -64,6 +64,12 @@ INSTALLED_APPS = [
     "import_export",
     "django_countries",
     "template_partials",
+    # Versions of members, articles, scenarios, events, initiatives and
+    # pages: a table per model, diffs and "revert" in the admin.
+    "simple_history",
+    # The rich-text editor of bodies and descriptions (ProseMirror; its
+    # assets ship in the package).
+    "django_prose_editor",
     "alliance",
     "members",
     "news",
@@ -96,6 +102,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Tells the versions of content who changed it (admin saves, imports).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "alliance.middleware.DatabaseUnavailableMiddleware",
     # Last, so that it sees every login attempt.

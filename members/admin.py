@@ -10,7 +10,7 @@ from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from modeltranslation.admin import TabbedTranslationAdmin
 
-from alliance.admin_mixins import PublishActionsMixin
+from alliance.admin_mixins import HistoryMixin, PublishActionsMixin
 
 from .models import ApplicationStatus, Member, MembershipApplication, Sector, Tier
 from .resources import MemberResource
@@ -37,7 +37,9 @@ class SectorAdmin(PublishActionsMixin, TabbedTranslationAdmin):
 
 
 @admin.register(Member)
-class MemberAdmin(PublishActionsMixin, ImportExportMixin, TabbedTranslationAdmin):
+class MemberAdmin(
+    PublishActionsMixin, ImportExportMixin, HistoryMixin, TabbedTranslationAdmin
+):
     resource_classes = [MemberResource]
     formats = [CSV, XLSX]
     list_display = [

@@ -4,7 +4,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TabbedTranslationAdmin
 
-from alliance.admin_mixins import PublishActionsMixin
+from alliance.admin_mixins import HistoryMixin, PublishActionsMixin
 
 from .models import Article, Tag
 
@@ -41,7 +41,7 @@ class VisibilityFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(PublishActionsMixin, TabbedTranslationAdmin):
+class ArticleAdmin(PublishActionsMixin, HistoryMixin, TabbedTranslationAdmin):
     list_display = [
         "title",
         "visibility",
