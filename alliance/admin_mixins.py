@@ -11,6 +11,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import is_historic, to_historic
 
 from .history import history_of, real_changes
+from .rich_text import RichTextField, RichTextWidget
 
 
 class PublishActionsMixin:
@@ -140,3 +141,28 @@ def _with_nonce(request, context):
     media = context.get("media")
     if media is not None and hasattr(request, "csp_nonce"):
         context["media"] = Media.from_media(media, nonce=request.csp_nonce)
+
+
+class RichTextMixin:
+    """Bodies and descriptions written in the rich-text editor (alliance/rich_text.py).
+
+    `rich_text_fields` names the model fields, each language's column gets
+    the editor.
+    """
+
+    rich_text_fields = ()
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        name = getattr(db_field, "translated_field", db_field).name
+        if field is None or name not in self.rich_text_fields:
+            return field
+        return RichTextField(
+            required=field.required,
+            label=field.label,
+            help_text=_(
+                "Use the toolbar for headings, lists, links, quotes and images. "
+                "An image needs a text alternative."
+            ),
+            widget=RichTextWidget(attrs=field.widget.attrs),
+        )

@@ -20,6 +20,7 @@ from .models import (
     ScenarioStage,
 )
 from .publishing import Status
+from .rich_text import with_markdown_converted
 
 EVENT_SLUG = "aerospace-information-ecosystem-event-2023"
 
@@ -227,7 +228,8 @@ def _report(log, obj, created):
 
 def load(log):
     event, created = Event.objects.update_or_create(
-        slug=EVENT_SLUG, defaults={**EVENT, "status": Status.PUBLISHED}
+        slug=EVENT_SLUG,
+        defaults=with_markdown_converted({**EVENT, "status": Status.PUBLISHED}),
     )
     _report(log, event, created)
 
@@ -237,12 +239,14 @@ def load(log):
         participants = record.pop("participants", [])
         initiative, created = Initiative.objects.update_or_create(
             slug=slug,
-            defaults={
-                **record,
-                "launched_at": event,
-                "launched_on": event.starts_on,
-                "status": Status.PUBLISHED,
-            },
+            defaults=with_markdown_converted(
+                {
+                    **record,
+                    "launched_at": event,
+                    "launched_on": event.starts_on,
+                    "status": Status.PUBLISHED,
+                }
+            ),
         )
         initiative.participants.set(Member.objects.filter(slug__in=participants))
         _report(log, initiative, created)
@@ -269,25 +273,27 @@ def load(log):
         _report(log, field, created)
         scenario, created = Scenario.objects.update_or_create(
             slug=f"example-{field_slug}",
-            defaults={
-                "field": field,
-                "title_en": title_en,
-                "title_zh_hans": title_zh,
-                "summary_en": summary_en,
-                "summary_zh_hans": summary_zh,
-                "description_en": (
-                    f"{summary_en}\n\nThe field of {field_en.lower()} was one of those named when "
-                    "15 application scenarios were announced at the 2023 event in Chongqing."
-                ),
-                "description_zh_hans": f"{summary_zh}\n\n2023年重庆大会发布15个应用场景时，{field_zh}是其中提到的领域之一。",
-                "stage": ScenarioStage.ANNOUNCED,
-                "space_data": data,
-                "is_example": True,
-                "announced_at": event,
-                "region_en": "Chongqing",
-                "region_zh_hans": "重庆",
-                "status": Status.PUBLISHED,
-            },
+            defaults=with_markdown_converted(
+                {
+                    "field": field,
+                    "title_en": title_en,
+                    "title_zh_hans": title_zh,
+                    "summary_en": summary_en,
+                    "summary_zh_hans": summary_zh,
+                    "description_en": (
+                        f"{summary_en}\n\nThe field of {field_en.lower()} was one of those named when "
+                        "15 application scenarios were announced at the 2023 event in Chongqing."
+                    ),
+                    "description_zh_hans": f"{summary_zh}\n\n2023年重庆大会发布15个应用场景时，{field_zh}是其中提到的领域之一。",
+                    "stage": ScenarioStage.ANNOUNCED,
+                    "space_data": data,
+                    "is_example": True,
+                    "announced_at": event,
+                    "region_en": "Chongqing",
+                    "region_zh_hans": "重庆",
+                    "status": Status.PUBLISHED,
+                }
+            ),
         )
         _report(log, scenario, created)
 
@@ -295,6 +301,7 @@ def load(log):
         record = dict(record)
         slug = record.pop("slug")
         page, created = Page.objects.update_or_create(
-            slug=slug, defaults={**record, "status": Status.PUBLISHED}
+            slug=slug,
+            defaults=with_markdown_converted({**record, "status": Status.PUBLISHED}),
         )
         _report(log, page, created)

@@ -12,6 +12,7 @@ import environ
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from js_asset import Script
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -371,6 +372,16 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
         "frame-ancestors": [NONE],
     },
+}
+
+# The admin's rich-text editor (alliance/rich_text.py): django-prose-editor's
+# modules, started by our own script, which keeps Tiptap from adding a
+# <style> element that the policy above refuses.
+DJANGO_PROSE_EDITOR_PRESETS = {
+    "alliance": [
+        Script("django_prose_editor/editor.js", type="module"),
+        Script("js/rich-text-editor.js", type="module"),
+    ],
 }
 
 # --- Site identity ----------------------------------------------------------

@@ -4,7 +4,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TabbedTranslationAdmin
 
-from alliance.admin_mixins import HistoryMixin, PublishActionsMixin
+from alliance.admin_mixins import HistoryMixin, PublishActionsMixin, RichTextMixin
 
 from .models import Article, Tag
 
@@ -41,7 +41,10 @@ class VisibilityFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(PublishActionsMixin, HistoryMixin, TabbedTranslationAdmin):
+class ArticleAdmin(
+    PublishActionsMixin, RichTextMixin, HistoryMixin, TabbedTranslationAdmin
+):
+    rich_text_fields = ["body"]
     list_display = [
         "title",
         "visibility",

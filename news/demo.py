@@ -14,6 +14,7 @@ from PIL import Image, ImageDraw
 
 from alliance.models import Event, Scenario
 from alliance.publishing import Status
+from alliance.rich_text import with_markdown_converted
 from members.models import Member
 
 from .models import Article, Tag
@@ -317,7 +318,8 @@ def load(log):
             Event.objects.filter(slug=event_slug).first() if event_slug else None
         )
         article, created = Article.objects.update_or_create(
-            slug=slug, defaults={**record, "status": Status.PUBLISHED}
+            slug=slug,
+            defaults=with_markdown_converted({**record, "status": Status.PUBLISHED}),
         )
         article.tags.set([tags[t] for t in tag_slugs])
         article.members.set(Member.objects.filter(slug__in=member_slugs))
@@ -343,16 +345,18 @@ def load(log):
             )
         article, created = Article.objects.update_or_create(
             slug=f"sample-news-{index + 1}",
-            defaults={
-                "title_en": title_en,
-                "title_zh_hans": title_zh,
-                "summary_en": SAMPLE_BODY_EN,
-                "summary_zh_hans": SAMPLE_BODY_ZH,
-                "body_en": f"{SAMPLE_BODY_EN}\n\n## Details\n\nNothing here describes a real event.",
-                "body_zh_hans": f"{SAMPLE_BODY_ZH}\n\n## 详情\n\n本文内容并非真实事件。",
-                "status": status,
-                "published_at": published_at,
-            },
+            defaults=with_markdown_converted(
+                {
+                    "title_en": title_en,
+                    "title_zh_hans": title_zh,
+                    "summary_en": SAMPLE_BODY_EN,
+                    "summary_zh_hans": SAMPLE_BODY_ZH,
+                    "body_en": f"{SAMPLE_BODY_EN}\n\n## Details\n\nNothing here describes a real event.",
+                    "body_zh_hans": f"{SAMPLE_BODY_ZH}\n\n## 详情\n\n本文内容并非真实事件。",
+                    "status": status,
+                    "published_at": published_at,
+                }
+            ),
         )
         article.tags.set([tags[tag]])
         log("created" if created else "updated", article)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alliance.markdown import render_markdown
 from alliance.response_cache import remember
+from alliance.rich_text import render_rich_text
 
 register = template.Library()
 
@@ -41,6 +42,12 @@ NAVIGATION = [
 def markdown_filter(text):
     """Render editor-written Markdown as sanitized HTML."""
     return mark_safe(render_markdown(text or ""))  # sanitized by nh3
+
+
+@register.filter(name="rich_text")
+def rich_text_filter(text):
+    """Show a body written in the rich-text editor: sanitized HTML with heading permalinks."""
+    return mark_safe(render_rich_text(text or ""))  # sanitized by nh3
 
 
 @functools.lru_cache(maxsize=8)

@@ -1,0 +1,175 @@
+"""Bodies written in the editor: converted from Markdown, cleaned, the same everywhere."""
+
+import re
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from alliance.rich_text import clean_rich_text, markdown_to_html, render_rich_text
+from tests.factories import ArticleFactory, ScenarioFactory
+from tests.helpers import form_data
+from tests.members.test_admin import png_bytes
+
+REPRESENTATIVE_MARKDOWN = """## Launch results
+
+Intro with **bold**, *italic* and a [link](https://example.org/a).
+
+- first
+- second
+
+1. one
+2. two
+
+> A quotation.
+
+`inline code` and
+
+```
+block code
+```
+
+| a | b |
+|---|---|
+| 1 | 2 |
+
+![A satellite dish](https://example.org/dish.png)
+
+![](https://example.org/untitled.png)
+
+### 遥感 数据
+
+中文段落，没有丢失。
+"""
+
+
+def test_the_migration_keeps_every_part_of_a_markdown_text():
+    html = markdown_to_html(REPRESENTATIVE_MARKDOWN)
+    for piece in [
+        "<h2>Launch results</h2>",
+        "<strong>bold</strong>",
+        "<em>italic</em>",
+        '<a href="https://example.org/a" rel="noopener noreferrer">link</a>',
+        "<li>first</li>",
+        "<ol>",
+        "<blockquote>",
+        "<code>inline code</code>",
+        "<pre><code>block code",
+        "<td>1</td>",
+        '<img alt="A satellite dish" src="https://example.org/dish.png">',
+        "<h3>遥感 数据</h3>",
+        "中文段落，没有丢失。",
+    ]:
+        assert piece in html, piece
+    # The picture without a text alternative is kept, as a link to it.
+    assert '<a href="https://example.org/untitled.png"' in html
+    assert "<img" not in html.replace('<img alt="A satellite dish"', "")
+    assert "<!--" not in html
+
+
+def test_no_link_without_address_and_no_image_without_alt_is_kept():
+    html = clean_rich_text(
+        '<p><a href="javascript:alert(1)">text stays</a>'
+        '<img src="/x.webp"><img src="/y.webp" alt=""><img src="/z.webp" alt="Dish"></p>'
+        "<script>alert(1)</script><!-- note -->"
+    )
+    assert (
+        html == ('<p>text stays<img src="/z.webp" alt="Dish"></p>')
+        or html == '<p>text stays<img alt="Dish" src="/z.webp"></p>'
+    )
+
+
+def test_headings_get_ids_and_permalinks_for_chinese_too():
+    html = render_rich_text("<h2>Results</h2><h3>能源 场景</h3><h2>Results</h2>")
+    assert '<h2 id="results">Results<a class="anchor" href="#results"' in html
+    assert '<h3 id="能源-场景">' in html
+    assert '<h2 id="results_1">' in html
+
+
+@pytest.mark.django_db
+def test_an_article_body_is_the_same_on_the_page_and_in_the_api(client):
+    article = ArticleFactory(body=markdown_to_html(REPRESENTATIVE_MARKDOWN))
+    page = client.get(article.get_absolute_url()).content.decode()
+    api = client.get(f"/api/v1/news/{article.slug}/").json()
+    assert api["body_html"] == render_rich_text(article.body)
+    assert api["body_html"] in page
+
+
+@pytest.mark.django_db
+def test_a_scenario_description_shows_as_cleaned_html(client):
+    scenario = ScenarioFactory(
+        description='<h2>Plan</h2><p onclick="x()">Step <a>one</a></p>'
+    )
+    page = client.get(scenario.get_absolute_url()).content.decode()
+    assert render_rich_text(scenario.description) in page
+    assert '<h2 id="plan">Plan<a class="anchor" href="#plan"' in page
+    assert "onclick" not in page and "<a>one</a>" not in page
+
+
+@pytest.fixture
+def editor(client):
+    user = User.objects.create_user("ed", password="pw-for-tests", is_staff=True)
+    user.groups.add(Group.objects.get(name="Editors"))
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.django_db
+def test_the_admin_stores_the_body_cleaned(editor):
+    article = ArticleFactory()
+    url = f"/admin/news/article/{article.pk}/change/"
+    page = editor.get(url).content.decode()
+    assert "data-django-prose-editor-alliance" in page
+    data = form_data(page, "article_form")
+    data["body_en"] = '<h2>New</h2><p>Hi<script>x()</script><img src="/a.webp"></p>'
+    assert editor.post(url, data).status_code == 302
+    article.refresh_from_db()
+    assert article.body_en == "<h2>New</h2><p>Hi</p>"
+
+
+@pytest.mark.django_db
+def test_an_editor_uploads_a_picture_for_a_body_with_its_alt_text(editor):
+    url = "/admin/body-images/upload/?CKEditorFuncNum=-1"
+    form = editor.get(url).content.decode()
+    data = form_data(form)
+    data["alt"] = "A ground station at dusk"
+    data["image"] = SimpleUploadedFile("dish.png", png_bytes((1200, 800)), "image/png")
+    response = editor.post(url, data)
+    assert response.status_code == 200
+    picked = re.search(
+        r'data-url="([^"]+)" data-alt="([^"]+)"', response.content.decode()
+    )
+    assert (
+        picked.group(1).endswith(".webp")
+        and picked.group(2) == "A ground station at dusk"
+    )
+    assert editor.get(picked.group(1)).status_code in {
+        200,
+        404,
+    }  # served by the web server
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "alt,content,message",
+    [
+        ("", png_bytes(), "This field is required"),
+        ("Text", b"not an image", "Upload a valid image"),
+    ],
+)
+def test_a_body_picture_without_alt_or_not_an_image_is_refused(
+    editor, alt, content, message
+):
+    response = editor.post(
+        "/admin/body-images/upload/",
+        {"alt": alt, "image": SimpleUploadedFile("x.png", content, "image/png")},
+    )
+    assert response.status_code == 400
+    assert message in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_staff_who_edit_nothing_cannot_upload(client):
+    user = User.objects.create_user("s", password="pw", is_staff=True)
+    client.force_login(user)
+    assert client.get("/admin/body-images/upload/").status_code == 403
