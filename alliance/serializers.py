@@ -57,6 +57,7 @@ class ScenarioSerializer(PublicSerializer):
             "translations",
         ]  # fmt: skip
         translated = ["title", "summary", "description", "region", "image_alt"]
+        rich_text = ["description"]
 
     def get_field(self, obj) -> SummarySerializer:
         return summary(obj.field, self.context["request"], "field-detail")
@@ -97,6 +98,7 @@ class EventSerializer(PublicSerializer):
             "translations",
         ]  # fmt: skip
         translated = ["name", "summary", "description", "city", "venue"]
+        rich_text = ["description"]
 
     def get_ical_url(self, obj) -> str:
         return absolute(
@@ -130,6 +132,7 @@ class InitiativeSerializer(PublicSerializer):
             "money", "launched_on", "launched_at", "participants", "participants_note", "translations",
         ]  # fmt: skip
         translated = ["name", "summary", "description", "participants_note"]
+        rich_text = ["description"]
 
     def get_money(self, obj) -> MoneySerializer(allow_null=True):
         from .money import format_money

@@ -59,6 +59,7 @@ class ArticleSerializer(PublicSerializer):
             "scenarios", "event", "translations",
         ]  # fmt: skip
         translated = ["title", "summary", "body", "byline", "cover_alt", "source_name"]
+        rich_text = ["body"]
 
     def get_body_html(self, obj) -> str:
         from alliance.rich_text import render_rich_text

@@ -1,7 +1,9 @@
 """Bodies written in the editor: converted from Markdown, cleaned, the same everywhere."""
 
 import re
+from xml.etree import ElementTree
 
+import feedparser
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -86,13 +88,37 @@ def test_headings_get_ids_and_permalinks_for_chinese_too():
     assert '<h2 id="results_1">' in html
 
 
+def page_fragment(page):
+    """The rendered body: what the page shows inside its body's language wrapper."""
+    return re.search(r'<div lang="[^"]+">(.*?)</div>', page, re.S).group(1)
+
+
 @pytest.mark.django_db
-def test_an_article_body_is_the_same_on_the_page_and_in_the_api(client):
-    article = ArticleFactory(body=markdown_to_html(REPRESENTATIVE_MARKDOWN))
-    page = client.get(article.get_absolute_url()).content.decode()
+def test_an_article_body_is_the_same_on_the_page_in_the_api_and_in_the_feeds(client):
+    article = ArticleFactory(
+        body=markdown_to_html(REPRESENTATIVE_MARKDOWN)
+        + '<p><a href="javascript:x()">bare</a><img src="/no-alt.webp"></p>'
+    )
+    fragment = page_fragment(client.get(article.get_absolute_url()).content.decode())
+    assert '<a class="anchor" href="#launch-results"' in fragment
     api = client.get(f"/api/v1/news/{article.slug}/").json()
-    assert api["body_html"] == render_rich_text(article.body)
-    assert api["body_html"] in page
+    assert api["body"] == fragment == api["body_html"]
+    assert api["translations"]["en"]["body"] == fragment
+    for feed, content in [
+        (
+            "/news/feed/",
+            "channel/item/{http://purl.org/rss/1.0/modules/content/}encoded",
+        ),
+        (
+            "/news/feed/atom/",
+            "{http://www.w3.org/2005/Atom}entry/{http://www.w3.org/2005/Atom}content",
+        ),
+    ]:
+        xml = client.get(feed).content
+        assert not feedparser.parse(xml).bozo, feed
+        assert ElementTree.fromstring(xml).find(content).text == fragment, feed
+    assert "<!--" not in fragment and "javascript" not in fragment
+    assert "no-alt" not in fragment and ">bare<" in fragment
 
 
 @pytest.mark.django_db
@@ -102,6 +128,8 @@ def test_a_scenario_description_shows_as_cleaned_html(client):
     )
     page = client.get(scenario.get_absolute_url()).content.decode()
     assert render_rich_text(scenario.description) in page
+    api = client.get(f"/api/v1/scenarios/{scenario.slug}/").json()
+    assert api["description"] == render_rich_text(scenario.description)
     assert '<h2 id="plan">Plan<a class="anchor" href="#plan"' in page
     assert "onclick" not in page and "<a>one</a>" not in page
 
