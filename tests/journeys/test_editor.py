@@ -51,8 +51,9 @@ def test_an_editor_writes_schedules_edits_and_restores_an_article(
     popup = popup_info.value
     popup.locator("#id_image").set_input_files(str(picture))
     popup.locator("#id_alt").fill("A dish antenna at dusk")
-    popup.get_by_role("button", name="Upload and insert").click()
-    popup.wait_for_event("close")
+    # The window hands the picture to the dialog and closes itself.
+    with popup.expect_event("close"):
+        popup.get_by_role("button", name="Upload and insert").click()
     page.get_by_role("button", name="Insert", exact=True).click()
     expect(body.locator('img[alt="A dish antenna at dusk"]')).to_be_visible()
 
