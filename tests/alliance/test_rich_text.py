@@ -12,6 +12,7 @@ from alliance.rich_text import clean_rich_text, markdown_to_html, render_rich_te
 from tests.factories import ArticleFactory, ScenarioFactory
 from tests.helpers import form_data
 from tests.members.test_admin import png_bytes
+from tests.news.test_sanitizer import DANGEROUS_TAGS, XSS_VECTORS, Inspector
 
 REPRESENTATIVE_MARKDOWN = """## Launch results
 
@@ -201,3 +202,28 @@ def test_staff_who_edit_nothing_cannot_upload(client):
     user = User.objects.create_user("s", password="pw", is_staff=True)
     client.force_login(user)
     assert client.get("/admin/body-images/upload/").status_code == 403
+
+
+@pytest.mark.parametrize("vector", XSS_VECTORS)
+def test_no_script_survives_the_editor_html(vector):
+    html = render_rich_text(f"<p>Intro</p>{vector}<p>Outro</p>")
+    inspector = StartTags()
+    inspector.feed(html)
+    assert not DANGEROUS_TAGS & set(inspector.tags), html
+    for name, value in inspector.attributes:
+        assert not name.startswith("on") and name != "style", html
+        if name in {"href", "src"} and value and ":" in value:
+            assert value.split(":", 1)[0].lower() in {"http", "https", "mailto"}, html
+    # Every link goes somewhere, every picture says what it shows.
+    assert all(dict(a).get("href") for t, a in inspector.starts if t == "a"), html
+    assert all(dict(a).get("alt") for t, a in inspector.starts if t == "img"), html
+
+
+class StartTags(Inspector):
+    def __init__(self):
+        super().__init__()
+        self.starts = []
+
+    def handle_starttag(self, tag, attrs):
+        super().handle_starttag(tag, attrs)
+        self.starts.append((tag, attrs))
