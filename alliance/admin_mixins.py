@@ -118,14 +118,21 @@ class HistoryMixin(SimpleHistoryAdmin):
         # Each version lists the fields it changed, without a form's round
         # trips (microseconds of a time, an empty translation saved as "").
         records = list(historical_records)
+        hidden = set(self.get_history_hidden_fields(request))
         for newer, older in zip(records, records[1:], strict=False):
-            delta = newer.diff_against(older, foreign_keys_are_objs=True)
+            delta = newer.diff_against(
+                older, excluded_fields=hidden, foreign_keys_are_objs=True
+            )
             changes = real_changes(delta)
             delta = dataclasses.replace(
                 delta, changes=changes, changed_fields=[c.field for c in changes]
             )
             helper = self.get_historical_record_context_helper(request, newer)
             newer.history_delta_changes = helper.context_for_delta_changes(delta)
+
+    def get_history_hidden_fields(self, request):
+        """Fields whose changes this user may not see in the history (none by default)."""
+        return ()
 
     def render_history_view(self, request, template, context, **kwargs):
         _with_nonce(request, context)

@@ -96,6 +96,12 @@ class MemberAdmin(
             if not set(options["fields"]) & set(PRIVATE_FIELDS)
         ]
 
+    def get_history_hidden_fields(self, request):
+        # As in the form: the private fields' changes only for who keeps them.
+        if self.has_change_permission(request):
+            return ()
+        return PRIVATE_FIELDS
+
     def has_import_permission(self, request):
         # An import adds and changes members, so it takes both permissions
         # (django-import-export alone would let any staff user in).

@@ -160,3 +160,13 @@ def test_history_shows_only_to_who_may_see_the_object(client, django_user_model)
     client.force_login(outsider)
     assert client.get(f"/admin/news/article/{article.pk}/history/").status_code == 403
     assert Article.history.count() >= 1
+
+
+def test_editors_do_not_see_changes_of_members_private_fields(editor):
+    member = MemberFactory(contact_email="old-private@example.org", city_en="Xi'an")
+    member.contact_email = "new-private@example.org"
+    member.city_en = "Chongqing"
+    member.save()
+    page = history_page(editor, member)
+    assert "Chongqing" in page
+    assert "private@example.org" not in page
