@@ -198,13 +198,21 @@ def convert_markdown_columns(model, field_names):
     ]
     for row in model.objects.only("pk", *columns).iterator(chunk_size=500):
         changes = {
-            column: markdown_to_html(getattr(row, column))
+            column: _converted(getattr(row, column))
             for column in columns
             if getattr(row, column)
         }
         changes = {k: v for k, v in changes.items() if v != getattr(row, k)}
         if changes:
             model.objects.filter(pk=row.pk).update(**changes)
+
+
+def _converted(text):
+    # A text that is already HTML (one saved by the editor) is only cleaned:
+    # the migration may meet it when run again.
+    if text.lstrip().startswith("<"):
+        return clean_rich_text(text)
+    return markdown_to_html(text)
 
 
 def with_markdown_converted(values):

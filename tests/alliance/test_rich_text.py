@@ -227,3 +227,20 @@ class StartTags(Inspector):
     def handle_starttag(self, tag, attrs):
         super().handle_starttag(tag, attrs)
         self.starts.append((tag, attrs))
+
+
+@pytest.mark.django_db
+def test_the_data_migration_converts_every_language_and_leaves_html_alone():
+    from alliance.rich_text import convert_markdown_columns
+    from news.models import Article
+
+    markdown = ArticleFactory(
+        body_en="## Plan\n\n- one", body_zh_hans="## 计划\n\n正文"
+    )
+    converted = ArticleFactory(body_en="<h2>Done</h2><p>Already HTML.</p>")
+    convert_markdown_columns(Article, ["body"])
+    markdown.refresh_from_db()
+    converted.refresh_from_db()
+    assert markdown.body_en == "<h2>Plan</h2>\n<ul>\n<li>one</li>\n</ul>"
+    assert markdown.body_zh_hans == "<h2>计划</h2>\n<p>正文</p>"
+    assert converted.body_en == "<h2>Done</h2><p>Already HTML.</p>"
