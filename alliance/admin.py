@@ -2,7 +2,7 @@ from django.contrib import admin
 from modeltranslation.admin import TabbedTranslationAdmin, TranslationTabularInline
 from rest_framework_api_key.admin import APIKeyModelAdmin
 
-from .admin_mixins import PublishActionsMixin
+from .admin_mixins import HistoryMixin, PublishActionsMixin, RichTextMixin
 from .models import (
     Event,
     Field,
@@ -32,7 +32,10 @@ class ScenarioParticipationInline(admin.TabularInline):
 
 
 @admin.register(Scenario)
-class ScenarioAdmin(PublishActionsMixin, TabbedTranslationAdmin):
+class ScenarioAdmin(
+    PublishActionsMixin, RichTextMixin, HistoryMixin, TabbedTranslationAdmin
+):
+    rich_text_fields = ["description"]
     list_display = ["title", "field", "stage", "is_example", "status", "updated_at"]
     list_filter = ["status", "field", "stage", "is_example"]
     search_fields = [
@@ -49,7 +52,10 @@ class ScenarioAdmin(PublishActionsMixin, TabbedTranslationAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(PublishActionsMixin, TabbedTranslationAdmin):
+class EventAdmin(
+    PublishActionsMixin, RichTextMixin, HistoryMixin, TabbedTranslationAdmin
+):
+    rich_text_fields = ["description"]
     list_display = ["name", "starts_on", "ends_on", "city", "status", "updated_at"]
     list_filter = ["status", ("starts_on", admin.DateFieldListFilter)]
     search_fields = ["name_en", "name_zh_hans", "city_en", "city_zh_hans", "slug"]
@@ -68,7 +74,10 @@ class ParticipationInline(TranslationTabularInline):
 
 
 @admin.register(Initiative)
-class InitiativeAdmin(PublishActionsMixin, TabbedTranslationAdmin):
+class InitiativeAdmin(
+    PublishActionsMixin, RichTextMixin, HistoryMixin, TabbedTranslationAdmin
+):
+    rich_text_fields = ["description"]
     list_display = [
         "name",
         "kind",
@@ -86,7 +95,10 @@ class InitiativeAdmin(PublishActionsMixin, TabbedTranslationAdmin):
 
 
 @admin.register(Page)
-class PageAdmin(PublishActionsMixin, TabbedTranslationAdmin):
+class PageAdmin(
+    PublishActionsMixin, RichTextMixin, HistoryMixin, TabbedTranslationAdmin
+):
+    rich_text_fields = ["body"]
     list_display = ["title", "slug", "order", "show_in_footer", "status", "updated_at"]
     list_filter = ["status", "show_in_footer"]
     search_fields = ["title_en", "title_zh_hans", "slug"]

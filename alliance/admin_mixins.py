@@ -1,12 +1,19 @@
 """Admin behaviour shared by every publishable model."""
 
+import dataclasses
+
 from django.contrib import admin, messages
 from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from js_asset import Media
+from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import is_historic, to_historic
 
+from .history import history_of, real_changes
 from .preview import PreviewMixin
+from .rich_text import RichTextField, RichTextWidget
 
 
 class PublishActionsMixin:
@@ -43,6 +50,11 @@ class PublishActionsMixin:
         )
         changed = list(target)
         count = queryset.publish() if publish else queryset.unpublish()
+        # A bulk update sends no signals: record the versions here.
+        records = history_of(queryset.model)
+        if records and changed:
+            for obj in queryset.model.objects.filter(pk__in=[o.pk for o in changed]):
+                records.record(obj, user=request.user)
         message = _("Published.") if publish else _("Unpublished.")
         if changed:
             LogEntry.objects.log_actions(
@@ -123,3 +135,120 @@ class PrivateFieldsMixin:
                 % {"things": self.model._meta.verbose_name_plural, "field": label}
             )
         return super().lookup_allowed(lookup, value, request)
+
+
+class HistoryMixin(SimpleHistoryAdmin):
+    """Versions of what the admin saves, and their history with before and after.
+
+    django-simple-history's admin gives the history list (who, when, each
+    changed field's before and after) and "revert", which opens a version in
+    the change form to be saved again. Here a save makes one version, with
+    its many-to-many relations and inlines, instead of one for the object
+    and one more per relation changed: the version is taken when the admin
+    logs the change, after everything was saved. Reverting restores the
+    version's relations too.
+    """
+
+    object_history_list_template = "admin/history/object_history_list.html"
+
+    def save_model(self, request, obj, form, change):
+        obj.skip_history_when_saving = True
+        super().save_model(request, obj, form, change)
+
+    def log_addition(self, request, obj, message):
+        self._record_version(request, obj, created=True)
+        return super().log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):
+        self._record_version(request, obj, created=False)
+        return super().log_change(request, obj, message)
+
+    def _record_version(self, request, obj, *, created):
+        if hasattr(obj, "skip_history_when_saving"):
+            del obj.skip_history_when_saving
+        records = history_of(type(obj))
+        if records:
+            records.record(obj, created=created, user=request.user)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None or not is_historic(obj):
+            return form
+        # The revert form starts from the version's relations, not today's.
+        version = to_historic(obj)
+        initial = {
+            field.name: [
+                getattr(row, field.m2m_reverse_name())
+                for row in getattr(version, field.name).all()
+            ]
+            for field in version._history_m2m_fields
+            if field.name in form.base_fields
+            and field.remote_field.through._meta.auto_created
+        }
+
+        class VersionForm(form):
+            def __init__(self, *args, **kwargs):
+                kwargs["initial"] = {**initial, **(kwargs.get("initial") or {})}
+                super().__init__(*args, **kwargs)
+
+        return VersionForm
+
+    def set_history_delta_changes(self, request, historical_records, **kwargs):
+        # Each version lists the fields it changed, without a form's round
+        # trips (microseconds of a time, an empty translation saved as "").
+        records = list(historical_records)
+        hidden = set(self.get_history_hidden_fields(request))
+        for newer, older in zip(records, records[1:], strict=False):
+            delta = newer.diff_against(
+                older, excluded_fields=hidden, foreign_keys_are_objs=True
+            )
+            changes = real_changes(delta)
+            delta = dataclasses.replace(
+                delta, changes=changes, changed_fields=[c.field for c in changes]
+            )
+            helper = self.get_historical_record_context_helper(request, newer)
+            newer.history_delta_changes = helper.context_for_delta_changes(delta)
+
+    def get_history_hidden_fields(self, request):
+        """Fields whose changes this user may not see in the history (none by default)."""
+        return ()
+
+    def render_history_view(self, request, template, context, **kwargs):
+        _with_nonce(request, context)
+        return super().render_history_view(request, template, context, **kwargs)
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        _with_nonce(request, context)
+        return super().render_change_form(request, context, *args, **kwargs)
+
+
+def _with_nonce(request, context):
+    """Give the page's scripts the request's CSP nonce (the editor's import map is inline)."""
+    media = context.get("media")
+    if media is not None and hasattr(request, "csp_nonce"):
+        context["media"] = Media.from_media(media, nonce=request.csp_nonce)
+
+
+class RichTextMixin:
+    """Bodies and descriptions written in the rich-text editor (alliance/rich_text.py).
+
+    `rich_text_fields` names the model fields, each language's column gets
+    the editor.
+    """
+
+    rich_text_fields = ()
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        name = getattr(db_field, "translated_field", db_field).name
+        if field is None or name not in self.rich_text_fields:
+            return field
+        return RichTextField(
+            required=field.required,
+            label=field.label,
+            help_text=_(
+                "Use the toolbar for headings, lists, links, quotes and images. "
+                "An image needs a text alternative."
+            ),
+            widget=RichTextWidget(attrs=field.widget.attrs),
+        )

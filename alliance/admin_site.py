@@ -44,6 +44,21 @@ class AllianceAdminSite(admin.AdminSite):
     login_form = AdminLoginForm
     login_template = "admin/login_otp.html"
 
+    def get_urls(self):
+        from django.urls import path
+
+        from .editor_images import body_image_upload
+
+        return [
+            path(
+                "body-images/upload/",
+                self.admin_view(body_image_upload),
+                {"admin_site": self},
+                name="editor-image-upload",
+            ),
+            *super().get_urls(),
+        ]
+
     def has_permission(self, request):
         if not super().has_permission(request):
             return False

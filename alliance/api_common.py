@@ -35,6 +35,7 @@ from .api_backends import (
 from .models import PartnerKey
 from .publishing import list_url, slug_url
 from .response_cache import last_modified, remember_each
+from .rich_text import render_rich_text
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 KEY_HEADER = "X-Api-Key"
@@ -225,13 +226,26 @@ class TranslationsField(serializers.Field):
 
     def to_representation(self, obj):
         fields = self.parent.Meta.translated
-        return {
-            code: {
-                name: getattr(obj, f"{name}_{language_column(code)}") or ""
-                for name in fields
-            }
-            for code in LANGUAGE_CODES
-        }
+        rich_text = getattr(self.parent.Meta, "rich_text", ())
+        translations = {}
+        for code in LANGUAGE_CODES:
+            values = {}
+            for name in fields:
+                value = getattr(obj, f"{name}_{language_column(code)}") or ""
+                if name in rich_text:
+                    # A body in the editor's HTML, as that language's page shows it.
+                    with translation.override(code):
+                        value = render_rich_text(value)
+                values[name] = value
+            translations[code] = values
+        return translations
+
+
+class RichTextAPIField(TranslatedField):
+    """A body written in the editor, as the page shows it (alliance/rich_text.py)."""
+
+    def to_representation(self, obj):
+        return render_rich_text(super().to_representation(obj))
 
 
 class PublicSerializer(serializers.ModelSerializer):
@@ -239,6 +253,8 @@ class PublicSerializer(serializers.ModelSerializer):
 
     `Meta.translated` lists the text fields that exist in every language: each
     appears once in the requested language and again in `translations`.
+    `Meta.rich_text` lists those written in the editor: they are given as
+    the pages show them, cleaned, headings with their permalinks.
     """
 
     url = serializers.SerializerMethodField(help_text="This item in the API.")
@@ -260,6 +276,10 @@ class PublicSerializer(serializers.ModelSerializer):
     def build_field(self, field_name, info, model_class, nested_depth):
         if field_name in getattr(self.Meta, "translated", ()):
             model_field = model_class._meta.get_field(field_name)
+            if field_name in getattr(self.Meta, "rich_text", ()):
+                return RichTextAPIField, {
+                    "help_text": f"{model_field.verbose_name} (sanitized HTML)"
+                }
             return TranslatedField, {"help_text": model_field.verbose_name}
         return super().build_field(field_name, info, model_class, nested_depth)
 

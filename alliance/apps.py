@@ -7,8 +7,21 @@ class AllianceConfig(AppConfig):
     verbose_name = _("Alliance")
 
     def ready(self):
-        from . import api_schema, publishing, response_cache, tombstones  # noqa: F401 - api_schema registers itself
+        from . import (  # noqa: F401 - api_schema registers itself
+            api_schema,
+            history,
+            models,
+            publishing,
+            response_cache,
+            tombstones,
+        )
 
         publishing.connect()
+        # Versions with who, when and each field's before and after. After
+        # modeltranslation's ready(), so the per-language columns are versioned.
+        history.track(models.Scenario, m2m_fields=["members"])
+        history.track(models.Event, m2m_fields=["members"])
+        history.track(models.Initiative, m2m_fields=["participants"])
+        history.track(models.Page)
         tombstones.connect()
         response_cache.connect()

@@ -23,6 +23,7 @@ from .models import (
 )
 from .publishing import Status
 from .records import upsert
+from .rich_text import with_markdown_converted
 
 EVENT_SLUG = "aerospace-information-ecosystem-event-2023"
 
@@ -282,7 +283,9 @@ def _load_participations(log, initiative, records):
 
 def load(log):
     event, action = upsert(
-        Event, slug=EVENT_SLUG, values={**EVENT, "status": Status.PUBLISHED}
+        Event,
+        slug=EVENT_SLUG,
+        values=with_markdown_converted({**EVENT, "status": Status.PUBLISHED}),
     )
     log(action, event)
 
@@ -293,12 +296,14 @@ def load(log):
         initiative, action = upsert(
             Initiative,
             slug=slug,
-            values={
-                **record,
-                "launched_at": event,
-                "launched_on": event.starts_on,
-                "status": Status.PUBLISHED,
-            },
+            values=with_markdown_converted(
+                {
+                    **record,
+                    "launched_at": event,
+                    "launched_on": event.starts_on,
+                    "status": Status.PUBLISHED,
+                }
+            ),
         )
         log(action, initiative)
         _load_participations(log, initiative, participations)
@@ -327,25 +332,27 @@ def load(log):
         scenario, action = upsert(
             Scenario,
             slug=f"example-{field_slug}",
-            values={
-                "field": field,
-                "title_en": title_en,
-                "title_zh_hans": title_zh,
-                "summary_en": summary_en,
-                "summary_zh_hans": summary_zh,
-                "description_en": (
-                    f"{summary_en}\n\nThe field of {field_en.lower()} was one of those named when "
-                    "15 application scenarios were announced at the 2023 event in Chongqing."
-                ),
-                "description_zh_hans": f"{summary_zh}\n\n2023年重庆大会发布15个应用场景时，{field_zh}是其中提到的领域之一。",
-                "stage": ScenarioStage.ANNOUNCED,
-                "space_data": data,
-                "is_example": True,
-                "announced_at": event,
-                "region_en": "Chongqing",
-                "region_zh_hans": "重庆",
-                "status": Status.PUBLISHED,
-            },
+            values=with_markdown_converted(
+                {
+                    "field": field,
+                    "title_en": title_en,
+                    "title_zh_hans": title_zh,
+                    "summary_en": summary_en,
+                    "summary_zh_hans": summary_zh,
+                    "description_en": (
+                        f"{summary_en}\n\nThe field of {field_en.lower()} was one of those named when "
+                        "15 application scenarios were announced at the 2023 event in Chongqing."
+                    ),
+                    "description_zh_hans": f"{summary_zh}\n\n2023年重庆大会发布15个应用场景时，{field_zh}是其中提到的领域之一。",
+                    "stage": ScenarioStage.ANNOUNCED,
+                    "space_data": data,
+                    "is_example": True,
+                    "announced_at": event,
+                    "region_en": "Chongqing",
+                    "region_zh_hans": "重庆",
+                    "status": Status.PUBLISHED,
+                }
+            ),
         )
         log(action, scenario)
 
@@ -353,6 +360,8 @@ def load(log):
         record = dict(record)
         slug = record.pop("slug")
         page, action = upsert(
-            Page, slug=slug, values={**record, "status": Status.PUBLISHED}
+            Page,
+            slug=slug,
+            values=with_markdown_converted({**record, "status": Status.PUBLISHED}),
         )
         log(action, page)

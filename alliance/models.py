@@ -64,7 +64,9 @@ class Event(Publishable):
     name = models.CharField(_("name"), max_length=250)
     summary = models.CharField(_("summary"), max_length=300, blank=True)
     description = models.TextField(
-        _("description"), blank=True, help_text=_("Markdown.")
+        _("description"),
+        blank=True,
+        help_text=_("Rich text, written with the editor's toolbar."),
     )
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"))
@@ -156,7 +158,9 @@ class Scenario(Publishable):
     )
     summary = models.CharField(_("summary"), max_length=400, blank=True)
     description = models.TextField(
-        _("description"), blank=True, help_text=_("Markdown.")
+        _("description"),
+        blank=True,
+        help_text=_("Rich text, written with the editor's toolbar."),
     )
     stage = models.CharField(
         _("stage"),
@@ -344,7 +348,9 @@ class Initiative(Publishable):
     )
     summary = models.CharField(_("summary"), max_length=400, blank=True)
     description = models.TextField(
-        _("description"), blank=True, help_text=_("Markdown.")
+        _("description"),
+        blank=True,
+        help_text=_("Rich text, written with the editor's toolbar."),
     )
     amount = models.DecimalField(
         _("amount"), max_digits=20, decimal_places=2, null=True, blank=True
@@ -516,7 +522,11 @@ class Page(Publishable):
 
     title = models.CharField(_("title"), max_length=200)
     summary = models.CharField(_("summary"), max_length=300, blank=True)
-    body = models.TextField(_("body"), blank=True, help_text=_("Markdown."))
+    body = models.TextField(
+        _("body"),
+        blank=True,
+        help_text=_("Rich text, written with the editor's toolbar."),
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     show_in_footer = models.BooleanField(_("show in footer"), default=True)
 

@@ -190,8 +190,23 @@ class Publishable(models.Model):
         abstract = True
 
     def save(self, *args, **kwargs):
+        self.normalize_line_endings()
         super().save(*args, **kwargs)
         self._record_public_change()
+
+    def normalize_line_endings(self):
+        """Store text with "\\n" line endings, whatever the browser posted.
+
+        Browsers post a textarea's lines with CRLF; kept as posted, saving a
+        form unchanged would change the text (and make a version of nothing).
+        """
+        # Through __dict__: the translated fields' descriptors would read
+        # and write the active language's column instead.
+        values = self.__dict__
+        for field in self._meta.concrete_fields:
+            value = values.get(field.attname)
+            if isinstance(value, str) and "\r" in value:
+                values[field.attname] = value.replace("\r\n", "\n").replace("\r", "\n")
 
     @classmethod
     def from_db(cls, db, field_names, values):

@@ -59,6 +59,7 @@ class ScenarioSerializer(PublicSerializer):
             "translations",
         ]  # fmt: skip
         translated = ["title", "summary", "description", "region", "image_alt"]
+        rich_text = ["description"]
 
     def get_field(self, obj) -> SummarySerializer(allow_null=True):
         """None while the scenario's field is not public."""
@@ -105,6 +106,7 @@ class EventSerializer(PublicSerializer):
             "translations",
         ]  # fmt: skip
         translated = ["name", "summary", "description", "city", "venue"]
+        rich_text = ["description"]
 
     def get_ical_url(self, obj) -> str:
         return absolute(
@@ -162,6 +164,7 @@ class InitiativeSerializer(PublicSerializer):
             "participants_note", "translations",
         ]  # fmt: skip
         translated = ["name", "summary", "description", "participants_note"]
+        rich_text = ["description"]
 
     def get_money(self, obj) -> MoneySerializer(allow_null=True):
         from .money import format_money

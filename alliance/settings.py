@@ -13,6 +13,7 @@ from corsheaders.defaults import default_headers
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from js_asset import Script
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -65,6 +66,12 @@ INSTALLED_APPS = [
     "import_export",
     "django_countries",
     "template_partials",
+    # Versions of members, articles, scenarios, events, initiatives and
+    # pages: a table per model, diffs and "revert" in the admin.
+    "simple_history",
+    # The rich-text editor of bodies and descriptions (ProseMirror; its
+    # assets ship in the package).
+    "django_prose_editor",
     "alliance",
     "members",
     "news",
@@ -102,6 +109,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Tells the versions of content who changed it (admin saves, imports).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "alliance.middleware.DatabaseUnavailableMiddleware",
     # Last, so that it sees every login attempt.
@@ -371,6 +380,16 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
         "frame-ancestors": [NONE],
     },
+}
+
+# The admin's rich-text editor (alliance/rich_text.py): django-prose-editor's
+# modules, started by our own script, which keeps Tiptap from adding a
+# <style> element that the policy above refuses.
+DJANGO_PROSE_EDITOR_PRESETS = {
+    "alliance": [
+        Script("django_prose_editor/editor.js", type="module"),
+        Script("js/rich-text-editor.js", type="module"),
+    ],
 }
 
 # --- Site identity ----------------------------------------------------------

@@ -11,7 +11,7 @@ from import_export.admin import ImportExportMixin
 from import_export.forms import ImportForm
 from modeltranslation.admin import TabbedTranslationAdmin
 
-from alliance.admin_mixins import PrivateFieldsMixin, PublishActionsMixin
+from alliance.admin_mixins import HistoryMixin, PrivateFieldsMixin, PublishActionsMixin
 
 from .models import ApplicationStatus, Member, MembershipApplication, Sector, Tier
 from .resources import ADMIN_ROW_LIMIT, MemberResource, import_problems
@@ -114,7 +114,11 @@ class EnglishTextFilter(admin.SimpleListFilter):
 
 @admin.register(Member)
 class MemberAdmin(
-    PrivateFieldsMixin, PublishActionsMixin, ImportExportMixin, TabbedTranslationAdmin
+    PrivateFieldsMixin,
+    PublishActionsMixin,
+    ImportExportMixin,
+    HistoryMixin,
+    TabbedTranslationAdmin,
 ):
     # Editors may view members, to link content to them; the contacts and
     # notes are for the membership managers who keep them.
@@ -174,6 +178,12 @@ class MemberAdmin(
         if context.get("result") is not None:
             context["problems"] = import_problems(context["result"], MemberResource())
         return response
+
+    def get_history_hidden_fields(self, request):
+        # As in the form: the private fields' changes only for who keeps them.
+        if self.has_change_permission(request):
+            return ()
+        return PRIVATE_FIELDS
 
     def has_import_permission(self, request):
         # An import adds and changes members, so it takes both permissions

@@ -23,6 +23,8 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 from import_export import fields, resources, widgets
 
+from alliance.history import history_of
+
 from .models import Member, Sector, Tier
 from .spreadsheets import unescape_formula
 
@@ -311,10 +313,25 @@ class MemberResource(resources.ModelResource):
             raise ValidationError(errors)
 
     def do_instance_save(self, instance, is_create):
+        # One version of the member per row, taken once its sectors are saved
+        # too (not one for the member and one more for its sectors).
+        instance.skip_history_when_saving = True
         super().do_instance_save(instance, is_create)
         instance._created_by_import = is_create
 
     def save_m2m(self, instance, row, **kwargs):
+        waited = hasattr(instance, "skip_history_when_saving")
+        try:
+            self._save_sectors(instance, row, **kwargs)
+        finally:
+            if waited:
+                del instance.skip_history_when_saving
+        if waited:
+            history_of(Member).record(
+                instance, created=getattr(instance, "_created_by_import", False)
+            )
+
+    def _save_sectors(self, instance, row, **kwargs):
         field = self.fields["sectors"]
         if field.column_name not in row or (
             self._is_dry_run(kwargs) and not self._is_using_transactions(kwargs)

@@ -4,7 +4,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TabbedTranslationAdmin
 
-from alliance.admin_mixins import PublishActionsMixin
+from alliance.admin_mixins import HistoryMixin, PublishActionsMixin, RichTextMixin
 
 from .models import Article, Tag
 
@@ -42,7 +42,10 @@ class VisibilityFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(PublishActionsMixin, TabbedTranslationAdmin):
+class ArticleAdmin(
+    PublishActionsMixin, RichTextMixin, HistoryMixin, TabbedTranslationAdmin
+):
+    rich_text_fields = ["body"]
     list_display = [
         "title",
         "visibility",

@@ -15,6 +15,7 @@ from PIL import Image, ImageDraw
 from alliance.models import Event, Scenario
 from alliance.publishing import Status
 from alliance.records import upsert
+from alliance.rich_text import with_markdown_converted
 from members.models import Member
 
 from .models import Article, Tag
@@ -319,7 +320,9 @@ def load(log):
             Event.objects.filter(slug=event_slug).first() if event_slug else None
         )
         article, action = upsert(
-            Article, slug=slug, values={**record, "status": Status.PUBLISHED}
+            Article,
+            slug=slug,
+            values=with_markdown_converted({**record, "status": Status.PUBLISHED}),
         )
         article.tags.set([tags[t] for t in tag_slugs])
         article.members.set(Member.objects.filter(slug__in=member_slugs))
@@ -347,16 +350,18 @@ def load(log):
         article, action = upsert(
             Article,
             slug=f"sample-news-{index + 1}",
-            values={
-                "title_en": title_en,
-                "title_zh_hans": title_zh,
-                "summary_en": SAMPLE_BODY_EN,
-                "summary_zh_hans": SAMPLE_BODY_ZH,
-                "body_en": f"{SAMPLE_BODY_EN}\n\n## Details\n\nNothing here describes a real event.",
-                "body_zh_hans": f"{SAMPLE_BODY_ZH}\n\n## 详情\n\n本文内容并非真实事件。",
-                "status": status,
-                **({} if relative else timing),
-            },
+            values=with_markdown_converted(
+                {
+                    "title_en": title_en,
+                    "title_zh_hans": title_zh,
+                    "summary_en": SAMPLE_BODY_EN,
+                    "summary_zh_hans": SAMPLE_BODY_ZH,
+                    "body_en": f"{SAMPLE_BODY_EN}\n\n## Details\n\nNothing here describes a real event.",
+                    "body_zh_hans": f"{SAMPLE_BODY_ZH}\n\n## 详情\n\n本文内容并非真实事件。",
+                    "status": status,
+                    **({} if relative else timing),
+                }
+            ),
             # A time relative to the first run is left alone by later runs.
             create_only=timing if relative else None,
         )

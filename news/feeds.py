@@ -4,11 +4,12 @@ import re
 
 from django.contrib.syndication.views import Feed
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from alliance.context_processors import site as site_identity
+from alliance.rich_text import render_rich_text
 
 from .models import Article
 
@@ -20,7 +21,32 @@ def xml_safe(text):
     return CONTROL_CHARACTERS.sub("", text or "")
 
 
+class RssWithContent(Rss201rev2Feed):
+    """RSS 2.0 with each article's body in `content:encoded`."""
+
+    def rss_attributes(self):
+        return {
+            **super().rss_attributes(),
+            "xmlns:content": "http://purl.org/rss/1.0/modules/content/",
+        }
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        if item.get("content"):
+            handler.addQuickElement("content:encoded", item["content"])
+
+
+class AtomWithContent(Atom1Feed):
+    """Atom with each article's body as its HTML `content`."""
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        if item.get("content"):
+            handler.addQuickElement("content", item["content"], {"type": "html"})
+
+
 class LatestArticlesFeed(Feed):
+    feed_type = RssWithContent
     description = _("The latest news of the alliance.")
 
     def get_object(self, request):
@@ -53,6 +79,10 @@ class LatestArticlesFeed(Feed):
     def item_description(self, item):
         return xml_safe(item.summary)
 
+    def item_extra_kwargs(self, item):
+        # The body as the article's page shows it: the same cleaned HTML.
+        return {"content": xml_safe(render_rich_text(item.body))}
+
     def item_pubdate(self, item):
         return item.published_at
 
@@ -64,5 +94,5 @@ class LatestArticlesFeed(Feed):
 
 
 class LatestArticlesAtomFeed(LatestArticlesFeed):
-    feed_type = Atom1Feed
+    feed_type = AtomWithContent
     subtitle = LatestArticlesFeed.description

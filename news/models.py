@@ -59,7 +59,11 @@ def article_cover_path(instance, filename):
 class Article(Publishable):
     title = models.CharField(_("title"), max_length=250)
     summary = models.CharField(_("summary"), max_length=500, blank=True)
-    body = models.TextField(_("body"), blank=True, help_text=_("Markdown."))
+    body = models.TextField(
+        _("body"),
+        blank=True,
+        help_text=_("Rich text, written with the editor's toolbar."),
+    )
     cover_image = models.ImageField(
         _("cover image"),
         upload_to=article_cover_path,

@@ -59,11 +59,12 @@ class ArticleSerializer(PublicSerializer):
             "scenarios", "event", "translations",
         ]  # fmt: skip
         translated = ["title", "summary", "body", "byline", "cover_alt", "source_name"]
+        rich_text = ["body"]
 
     def get_body_html(self, obj) -> str:
-        from alliance.markdown import render_markdown
+        from alliance.rich_text import render_rich_text
 
-        return render_markdown(obj.body)
+        return render_rich_text(obj.body)
 
     def get_cover_image(self, obj) -> ImageSerializer(allow_null=True):
         """The larger rendition of the cover (never the upload), with its alt text."""

@@ -95,7 +95,7 @@ class ArticleFactory(PublishedFactory):
     title = factory.Sequence(lambda n: f"Sample article {n}")
     slug = factory.Sequence(lambda n: f"sample-article-{n}")
     summary = "A synthetic article used in tests."
-    body = "## Section\n\nSome **Markdown** text."
+    body = "<h2>Section</h2><p>Some <strong>rich</strong> text.</p>"
     published_at = factory.LazyFunction(
         lambda: timezone.now() - datetime.timedelta(hours=1)
     )
@@ -185,7 +185,7 @@ class ParticipationFactory(factory.django.DjangoModelFactory):
 class PageFactory(PublishedFactory):
     title = factory.Sequence(lambda n: f"Page {n}")
     slug = factory.Sequence(lambda n: f"page-{n}")
-    body = "## Heading\n\nPage text."
+    body = "<h2>Heading</h2><p>Page text.</p>"
 
     class Meta:
         model = Page

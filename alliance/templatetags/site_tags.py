@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from alliance.links import is_safe_link
 from alliance.markdown import render_markdown
 from alliance.response_cache import remember
+from alliance.rich_text import render_rich_text
 
 register = template.Library()
 
@@ -65,6 +66,12 @@ def link_url(url):
     before that rule (or written around it) out of every href.
     """
     return url if is_safe_link(url) else ""
+
+
+@register.filter(name="rich_text")
+def rich_text_filter(text):
+    """Show a body written in the rich-text editor: sanitized HTML with heading permalinks."""
+    return mark_safe(render_rich_text(text or ""))  # sanitized by nh3
 
 
 @functools.lru_cache(maxsize=8)

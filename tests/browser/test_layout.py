@@ -35,7 +35,9 @@ def test_language_switcher_opens_the_same_page_in_chinese(live_server, page):
 
 def test_pages_read_without_javascript(live_server, browser):
     PageFactory(
-        slug="about", title="About the alliance", body="## Mission\n\nOpen cooperation."
+        slug="about",
+        title="About the alliance",
+        body="<h2>Mission</h2><p>Open cooperation.</p>",
     )
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()

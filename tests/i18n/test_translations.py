@@ -137,7 +137,7 @@ def test_missing_translation_falls_back_and_says_so(client, db):
         slug="charter",
         title_en="Charter",
         title_zh_hans="",
-        body_en="## Rules\n\nText.",
+        body_en="<h2>Rules</h2><p>Text.</p>",
         body_zh_hans="",
     )
     html = client.get("/zh-hans/charter/").content.decode()
@@ -234,7 +234,7 @@ def test_structured_data_names_the_site_in_the_page_language(
 def test_heading_permalinks_are_titled_in_the_page_language(client, db):
     # The same text on both pages: a rendering cached for one language must
     # not be served to the other.
-    PageFactory(slug="charter", body_en="## Rules\n\nText.", body_zh_hans="")
+    PageFactory(slug="charter", body_en="<h2>Rules</h2><p>Text.</p>", body_zh_hans="")
     english = client.get("/charter/").content.decode()
     chinese = client.get("/zh-hans/charter/").content.decode()
     assert 'class="anchor" href="#rules" title="Permanent link"' in english

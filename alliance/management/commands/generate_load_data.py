@@ -288,7 +288,11 @@ class Command(BaseCommand):
                         f"示例场景{i:04}：{zh}",
                     ),
                     **translated("summary", NOTE_EN, NOTE_ZH),
-                    **translated("description", f"{en}. {NOTE_EN}", f"{zh}。{NOTE_ZH}"),
+                    **translated(
+                        "description",
+                        f"<p>{en}. {NOTE_EN}</p>",
+                        f"<p>{zh}。{NOTE_ZH}</p>",
+                    ),
                 )
             )
         scenarios = self.bulk(Scenario, scenarios, "scenarios")
@@ -323,8 +327,8 @@ class Command(BaseCommand):
                     **translated("summary", NOTE_EN, NOTE_ZH),
                     **translated(
                         "body",
-                        f"## {en}\n\n{body_en}.\n\n{NOTE_EN}",
-                        f"## {zh}\n\n{body_zh}。\n\n{NOTE_ZH}",
+                        f"<h2>{en}</h2><p>{body_en}.</p><p>{NOTE_EN}</p>",
+                        f"<h2>{zh}</h2><p>{body_zh}。</p><p>{NOTE_ZH}</p>",
                     ),
                 )
             )
