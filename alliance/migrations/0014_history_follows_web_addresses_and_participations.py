@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('alliance', '0013_merge_history_and_rich_text'),
-        ('members', '0011_alter_historicalmember_country_and_more'),
+        ('members', '0011_history_follows_web_addresses'),
     ]
 
     operations = [
