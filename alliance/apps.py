@@ -7,7 +7,13 @@ class AllianceConfig(AppConfig):
     verbose_name = _("Alliance")
 
     def ready(self):
-        from . import api_schema, publishing, response_cache, tombstones  # noqa: F401 - api_schema registers itself
+        from . import (  # noqa: F401 - api_schema and checks register themselves
+            api_schema,
+            checks,
+            publishing,
+            response_cache,
+            tombstones,
+        )
 
         publishing.connect()
         tombstones.connect()
