@@ -221,3 +221,42 @@ def test_a_scheduled_article_appears_at_its_time_through_every_cache(client):
     assert b"Morning story" in client.get("/news/").content
     assert "morning" in client.get("/api/v1/news/").content.decode()
     assert client.get("/news/morning/").status_code == 200
+
+
+def test_unknown_page_parameters_are_served_but_never_stored(client):
+    ArticleFactory(title="Cached story")
+    for number in range(3):
+        response = client.get(f"/news/?junk{number}=x")
+        assert response.status_code == 200 and b"Cached story" in response.content
+        assert cache.get(stored_key(f"/news/?junk{number}=x")) is None
+    assert stored_key("/news/?junk=x") is None
+
+
+def test_tracking_parameters_share_the_stored_page(client):
+    ArticleFactory(title="Cached story")
+    client.get("/news/?tag=&page=1")
+    assert stored_key("/news/?utm_source=wechat&page=1&tag=&from=timeline") == (
+        stored_key("/news/?tag=&page=1")
+    )
+    _response, queries = queries_of(client, "/news/?page=1&utm_medium=social&tag=")
+    assert queries == 1
+
+
+def test_api_parameters_all_make_the_key(client):
+    # The API answers an unknown parameter with a 400, which is never stored.
+    assert stored_key("/api/v1/news/?utm_source=x") != stored_key("/api/v1/news/")
+    response = client.get("/api/v1/news/?utm_source=x")
+    assert response.status_code == 400
+    assert cache.get(stored_key("/api/v1/news/?utm_source=x")) is None
+
+
+def test_a_withdrawal_is_final_even_if_the_cache_never_hears_of_it(client):
+    """The cache is not told: the change time in the database alone ends the answer."""
+    ArticleFactory(slug="story", title="Withdrawn story")
+    for path in ("/news/", "/news/story/", "/api/v1/news/", "/news/feed/"):
+        assert b"Withdrawn story" in client.get(path).content
+    # As a bulk action does, under the model's own rules; the cache is left as it is.
+    Article.objects.filter(slug="story").unpublish()
+    assert client.get("/news/story/").status_code == 404
+    for path in ("/news/", "/api/v1/news/", "/news/feed/", "/sitemap.xml"):
+        assert b"Withdrawn story" not in client.get(path).content, path

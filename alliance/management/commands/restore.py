@@ -26,7 +26,7 @@ from django.core.cache import cache
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from alliance.publishing import Publishable
@@ -56,11 +56,17 @@ def public_models():
 
 
 def public_slugs():
-    """{model: slugs of its published objects}, for every public model."""
-    return {
-        model: set(model.objects.published().values_list("slug", flat=True))
-        for model in public_models()
-    }
+    """{model: slugs of its published objects}, for every public model.
+
+    Empty for a database that has no tables yet (a restore into a new one).
+    """
+    slugs = {}
+    for model in public_models():
+        try:
+            slugs[model] = set(model.objects.published().values_list("slug", flat=True))
+        except DatabaseError:
+            slugs[model] = set()
+    return slugs
 
 
 @transaction.atomic
