@@ -8,7 +8,8 @@ site must carry on from the database at nearly the speed it has without
 Redis at all, which means not waiting for Redis on every call:
 
 - every call has short connect and read timeouts (settings, CACHES);
-- after `FAILURE_THRESHOLD` failed calls in a row, a circuit breaker stops
+- after `FAILURE_THRESHOLD` failed calls in a row (or one that timed out,
+  since a hung server makes every call wait), a circuit breaker stops
   calling Redis for `COOLDOWN` seconds, then lets a call through to see
   whether it is back;
 - an outage is logged once, as one warning line, and its end once;
@@ -29,6 +30,7 @@ from django.core.cache.backends.locmem import LocMemCache
 from django_redis.cache import RedisCache
 from django_redis.exceptions import ConnectionInterrupted
 from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +86,8 @@ class CircuitBreaker:
 
     def failed(self, error):
         with self.lock:
-            self.failures += 1
+            # A refusal costs nothing and may be a blip; a timeout cost a wait.
+            self.failures += self.threshold if _timed_out(error) else 1
             if self.failures < self.threshold:
                 return
             self.open_until = time.monotonic() + self.cooldown
@@ -99,6 +102,12 @@ class CircuitBreaker:
                     str(error).splitlines()[0] if str(error) else "",
                     self.cooldown,
                 )
+
+
+def _timed_out(error):
+    return isinstance(error, RedisTimeoutError | TimeoutError) or isinstance(
+        error.__cause__, RedisTimeoutError | TimeoutError
+    )
 
 
 _breakers = {}

@@ -180,7 +180,7 @@ def test_with_redis_a_cached_api_answer_is_counted_once_in_the_lookups_round_tri
 
     settings.CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            "BACKEND": "alliance.shared_cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
         }
