@@ -24,6 +24,7 @@ cache miss would.
 import logging
 import threading
 import time
+from urllib.parse import urlsplit
 
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
@@ -110,6 +111,21 @@ def _timed_out(error):
     )
 
 
+def _without_password(server):
+    """The server's address as it may be logged (no credentials)."""
+    servers = server if isinstance(server, list | tuple) else str(server).split(",")
+    shown = []
+    for location in servers:
+        parts = urlsplit(location.strip())
+        host = parts.hostname or ""
+        shown.append(
+            parts._replace(
+                netloc=f"{host}:{parts.port}" if parts.port else host
+            ).geturl()
+        )
+    return ",".join(shown)
+
+
 _breakers = {}
 _breakers_lock = threading.Lock()
 
@@ -137,7 +153,7 @@ class ResilientRedisCache(RedisCache):
         super().__init__(server, params)
         # Failures are handled (and logged once) here, not by django-redis.
         self._ignore_exceptions = False
-        self.breaker = breaker_for(server if isinstance(server, str) else str(server))
+        self.breaker = breaker_for(_without_password(server))
 
     def guard(self, operation, fallback=None):
         """Run `operation` unless the breaker is open; on failure return `fallback`."""
@@ -169,7 +185,12 @@ class ResilientRedisCache(RedisCache):
     delete = _guarded("delete", False)
     delete_many = _guarded("delete_many", None)
     delete_pattern = _guarded("delete_pattern", None)
-    get_many = _guarded("get_many", {})
+    _get_many = _guarded("get_many", None)
+
+    def get_many(self, keys, version=None):
+        found = self._get_many(keys, version=version)
+        return {} if found is None else found  # a new dict: callers may change it
+
     set_many = _guarded("set_many", None)
     has_key = _guarded("has_key", False)
     incr = _guarded("incr", None)
