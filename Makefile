@@ -8,7 +8,7 @@ PORT ?= 8000
 # Only the site's own code carries reader-facing strings.
 MESSAGES_IGNORE := --ignore=.venv --ignore=node_modules --ignore=tests --ignore=examples --ignore=bench --ignore=staticfiles
 
-.PHONY: install run test lint fmt lock messages bench clean backup restore outdated soak lighthouse
+.PHONY: install run test lint fmt lock messages bench clean backup restore outdated soak soak-faults lighthouse
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,9 @@ outdated: ## List dependencies that have newer releases than the lock file pins
 
 soak: ## 60 s of mixed pages and API at 64 connections against gunicorn; reports errors and worker memory
 	$(BIN)/python bench/soak.py
+
+soak-faults: ## The same load with no Redis, Redis up, refused and hung (10 s each); fails below 80% of no-Redis requests/s, on a 5xx, or with a noisy log
+	cd bench && ../$(BIN)/python soak_faults.py $(SOAK_FAULTS_ARGS)
 
 bench: ## Load benchmark of every page and API against gunicorn, PostgreSQL and the 100x data (about 10 min; BENCH_ARGS="--duration 3" for a quick look)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)

@@ -3,15 +3,33 @@ filters). They live apart from `api_common` because the framework imports them
 while it builds its views, before `api_common` could finish importing."""
 
 import datetime
+import ipaddress
 import re
 
 from django.utils import timezone
 from rest_framework import exceptions, filters
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.filters import BaseFilterBackend
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 from .models import PartnerKey
+from .shared_cache import count as count_in_window
+
+
+def client_address(request):
+    """The client's address, as every rate limit and the sign-in lockout see it.
+
+    REMOTE_ADDR, or with TRUSTED_PROXIES proxies in front, the address that
+    many hops from the end of X-Forwarded-For: the one the outermost trusted
+    proxy saw. A client cannot choose its own by sending the header. None
+    when there is no valid address (a test client, a misconfigured proxy).
+    """
+    address = BaseThrottle().get_ident(request) or ""
+    try:
+        return str(ipaddress.ip_address(address.strip()))
+    except ValueError:
+        return None
+
 
 # --- Access -----------------------------------------------------------------
 
@@ -90,18 +108,10 @@ class WindowThrottle(SimpleRateThrottle):
         # same round trip to Redis as its lookup (see response_cache).
         count = getattr(request, "window_counts", {}).get(key)
         if count is None:
-            count = self.increment(key)
-        # An unreachable cache answers None: serve rather than refuse everyone.
-        return count is None or count <= self.num_requests
-
-    def increment(self, key):
-        try:
-            return self.cache.incr(key)
-        except ValueError:
-            # The first request of a window; another worker may start it too.
-            if self.cache.add(key, 1, self.duration + 1):
-                return 1
-            return self.cache.incr(key)
+            # In this worker's memory when the shared cache is away: the
+            # limit then holds per worker rather than not at all.
+            count = count_in_window(key, self.duration + 1, cache=self.cache)
+        return count <= self.num_requests
 
     def wait(self):
         return getattr(self, "wait_seconds", None)

@@ -7,8 +7,9 @@ class AllianceConfig(AppConfig):
     verbose_name = _("Alliance")
 
     def ready(self):
-        from . import (  # noqa: F401 - api_schema registers itself
+        from . import (  # noqa: F401 - api_schema and checks register themselves
             api_schema,
+            checks,
             history,
             models,
             publishing,

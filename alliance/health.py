@@ -4,6 +4,7 @@ from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
+from . import shared_cache
 from .http import allow
 
 
@@ -17,7 +18,12 @@ def healthz(request):
 @never_cache
 @allow("GET")
 def readyz(request):
-    """Answer 200 when the database answers, 503 otherwise."""
+    """Answer 200 when the database answers, 503 otherwise.
+
+    The cache is reported but never makes the site unready: without it the
+    site serves from the database. "degraded" means Redis is configured and
+    does not answer; "local" that there is none (a per-process cache).
+    """
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -26,4 +32,10 @@ def readyz(request):
         return JsonResponse(
             {"status": "unavailable", "checks": {"database": "unreachable"}}, status=503
         )
-    return JsonResponse({"status": "ok", "checks": {"database": "ok"}})
+    cache = shared_cache.status()
+    return JsonResponse(
+        {
+            "status": "degraded" if cache == "degraded" else "ok",
+            "checks": {"database": "ok", "cache": cache},
+        }
+    )

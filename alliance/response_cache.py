@@ -5,11 +5,15 @@ it is rendered once and then served from the configured cache (Redis in
 production, shared by every worker) until the content changes.
 
 Invalidation is by generation, not by guessing which pages an edit touches:
-one counter in the cache stands for "the public content as it is now".
-Every stored response carries the generation it was rendered under and is
-served only while that is still the current one. Any change to public
-content (a save, a deletion, a relation change, a bulk publish) moves the
-counter on, so a publish shows up at once on every page that lists it.
+the time public content last changed, kept in the database (one row of
+`ContentChange`), stands for "the public content as it is now". Any change
+to public content (a save, a deletion, a relation change, a bulk publish)
+moves it on, in the same transaction as the change. Every stored response
+carries the generation it was rendered under and is served only while that
+is still the one in the database: each hit costs one read of that row,
+and in return a withdrawal is final the moment its save returns, whatever
+Redis did meanwhile (it may have been unreachable, paused, or restored from
+an old snapshot; nothing has to reach it for an answer to go stale).
 
 Some content changes by the clock alone: a scheduled article appears when
 its time comes, and an event moves from "upcoming" to "past" at midnight.
@@ -21,19 +25,26 @@ from readers shown a note about their browser's language (see
 `language_notice`);
 responses that set a cookie, vary on cookies (forms with a CSRF token),
 say `private` or `no-store` (previews, health checks), carry a CSP nonce,
-or are not 200. `RESPONSE_CACHE_SECONDS = 0` turns the cache off.
+or are not 200; pages asked for with a query parameter that no page reads
+(they are served, but not stored: a stream of made-up addresses cannot
+fill the cache). Tracking parameters (`utm_*`, `fbclid`, WeChat's `from`...)
+are left out of the key, so a shared link is served from the cache.
+API answers are stored only when the API accepted every parameter.
+`RESPONSE_CACHE_SECONDS = 0` turns the cache off.
 """
 
+import contextvars
 import datetime
 import hashlib
 import logging
-import time
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
-from django.db import connection, transaction
-from django.db.models import Subquery
+from django.db import DatabaseError, connection
+from django.db.models import F, Subquery, Value
+from django.db.models.functions import Greatest
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
 from django.utils import timezone, translation
@@ -43,7 +54,6 @@ from .language_notice import suggested_language
 
 logger = logging.getLogger(__name__)
 
-GENERATION_KEY = "content-generation"
 # Apps whose models are public content; a change in any of them moves the
 # generation on. Applications to join are private and never shown.
 CONTENT_APPS = {"alliance", "members", "news"}
@@ -53,6 +63,12 @@ PRIVATE_MODELS = {
     "alliance.contentchange",
 }
 UNCACHEABLE_DIRECTIVES = {"private", "no-store", "no-cache"}
+# Parameters that links shared elsewhere carry and no page reads.
+TRACKING_PARAMETERS = frozenset(
+    {"fbclid", "gclid", "dclid", "msclkid", "yclid", "mc_cid", "mc_eid", "_hsenc",
+     "_hsmi", "from", "isappinstalled", "spm", "scene", "clicktime", "ref"}
+)  # fmt: skip
+TRACKING_PREFIXES = ("utm_",)
 # Enough to put the time-driven changes on the page: see `seconds_to_live`.
 MIN_LIFETIME = 1
 
@@ -60,35 +76,53 @@ MIN_LIFETIME = 1
 # --- The generation ---------------------------------------------------------
 
 
-def current_generation():
-    """The generation of the public content, starting one if the cache has none.
+# Within a request the generation is read once (the middleware opens a box
+# for it); outside one, every call reads the database.
+_request_generation = contextvars.ContextVar("request_generation", default=None)
 
-    A new counter starts at the current time in microseconds, so it can never
-    meet a generation that responses still in the cache were stored under.
+
+def current_generation():
+    """The generation of the public content: when it last changed, as the database says.
+
+    One read of a one-row table by its primary key, once per request.
     """
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:
-        cache.add(GENERATION_KEY, time.time_ns() // 1000, timeout=None)
-        generation = cache.get(GENERATION_KEY)
+    box = _request_generation.get()
+    if box is not None and box[0] is not None:
+        return box[0]
+    from .models import ContentChange
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT changed_at FROM {ContentChange._meta.db_table} WHERE id = 1"
+        )
+        row = cursor.fetchone()
+    generation = str(row[0]) if row else "0"
+    if box is not None:
+        box[0] = generation
     return generation
 
 
 def content_changed():
     """Record that public content changed: every cached response becomes stale.
 
-    The time goes into the database with the change itself; the generation
-    moves on at once and again when the surrounding transaction commits, so
-    that a request that read the old rows in between cannot keep a stale copy
-    alive.
+    The time goes into the database with the change itself, so the change
+    and the end of every answer that predates it commit together. It only
+    ever moves forward (by a microsecond at least, even under a frozen or
+    slow clock), so a generation is never used twice.
     """
     from .models import ContentChange
 
     now = timezone.now()
-    if not ContentChange.objects.filter(pk=1).update(changed_at=now):
+    moved = ContentChange.objects.filter(pk=1).update(
+        changed_at=Greatest(
+            Value(now), F("changed_at") + datetime.timedelta(microseconds=1)
+        )
+    )
+    if not moved:
         ContentChange.objects.create(pk=1, changed_at=now)
-    _bump()
-    if connection.in_atomic_block:
-        transaction.on_commit(_bump)
+    box = _request_generation.get()
+    if box is not None:
+        box[0] = None  # read again, as this request now sees it
 
 
 def last_modified(now=None):
@@ -125,13 +159,6 @@ def _last_modified(now=None):
         hour=0, minute=0, second=0, microsecond=0
     )
     return max(moment for moment in (*(row or ()), midnight) if moment is not None)
-
-
-def _bump():
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:
-        current_generation()
 
 
 def _on_model_change(sender, **kwargs):
@@ -219,12 +246,6 @@ def remember(key, compute):
     return remember_each([key], str, lambda _keys: [compute()])[0]
 
 
-def generation_in(values):
-    """The generation read with a batch of keys (`values` holds or lacks
-    GENERATION_KEY, which is taken out); a new one when the cache had none."""
-    return values.pop(GENERATION_KEY, None) or current_generation()
-
-
 def fetch_and_count(keys, counter, lifetime):
     """Read `keys` and add one to `counter` in one round trip, when the cache is Redis.
 
@@ -234,20 +255,22 @@ def fetch_and_count(keys, counter, lifetime):
     integers unpickled.
     """
     client = getattr(cache, "client", None)
-    if not hasattr(client, "get_client"):
+    if not hasattr(client, "get_client") or not hasattr(cache, "guard"):
         return None
-    try:
-        import redis
 
-        connection = client.get_client(write=True)
+    def run():
+        pipeline = client.get_client(write=True).pipeline(transaction=False)
         counter_key = client.make_key(counter)
-        pipeline = connection.pipeline(transaction=False)
         pipeline.mget([client.make_key(name) for name in keys])
         pipeline.incr(counter_key)
         pipeline.expire(counter_key, lifetime)
-        raw, count, _expiry = pipeline.execute()
-    except (redis.RedisError, OSError):
+        return pipeline.execute()
+
+    # Through the cache's circuit breaker, like every other call to Redis.
+    result = cache.guard(run)
+    if result is None:
         return None
+    raw, count, _expiry = result
     values = {
         name: client.decode(value)
         for name, value in zip(keys, raw, strict=True)
@@ -269,8 +292,8 @@ def remember_each(objects, key, compute):
     if limit <= 0 or not objects:
         return list(compute(objects))
     keys = [key(obj) for obj in objects]
-    values = cache.get_many([GENERATION_KEY, *keys])
-    generation = generation_in(values)
+    generation = current_generation()
+    values = cache.get_many(keys)
     found = {
         name: stored[1] for name, stored in values.items() if stored[0] == generation
     }
@@ -282,11 +305,10 @@ def remember_each(objects, key, compute):
     if missing:
         objects, names = zip(*missing, strict=True)
         fresh = dict(zip(names, compute(list(objects)), strict=True))
-        if generation is not None:
-            cache.set_many(
-                {name: (generation, value) for name, value in fresh.items()},
-                seconds_to_live(limit, generation),
-            )
+        cache.set_many(
+            {name: (generation, value) for name, value in fresh.items()},
+            seconds_to_live(limit, generation),
+        )
         found.update(fresh)
     return [found[name] for name in keys]
 
@@ -306,10 +328,22 @@ class ResponseCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        token = _request_generation.set([None])
+        try:
+            return self.respond(request)
+        finally:
+            _request_generation.reset(token)
+
+    def respond(self, request):
         key = self.key_for(request)
         if key is None:
             return self.get_response(request)
-        generation, stored = self.lookup(key, request)
+        try:
+            generation = current_generation()
+        except DatabaseError:
+            # The database is away: the view answers (with a clean 503).
+            return self.get_response(request)
+        stored = self.lookup(key, request)
         if stored is not None and stored[0] == generation:
             if not self.allowed_by_throttle(request):
                 # Let the view answer, with the API's own 429.
@@ -341,40 +375,63 @@ class ResponseCacheMiddleware:
         if suggested_language(request):
             # The page will carry a note for this reader alone.
             return None
+        variant = self.variant(request)
+        if variant is None:
+            return None
         try:
-            url = request.build_absolute_uri()
+            url = request.build_absolute_uri(path)
         except DisallowedHost:
             return None  # the middleware below answers 400
         language = ""
         if path.startswith("/api/") and "lang" not in request.GET:
             # The API picks its language from Accept-Language; pages from the address.
             language = translation.get_language_from_request(request)
-        digest = hashlib.md5(f"{language}|{url}".encode(), usedforsecurity=False)
+        digest = hashlib.md5(
+            f"{language}|{url}?{variant}".encode(), usedforsecurity=False
+        )
         return f"response:{digest.hexdigest()}"
 
     @staticmethod
+    def variant(request):
+        """The query string that makes a stored variant, or None: do not store.
+
+        In a fixed order, so that `?a=1&b=2` and `?b=2&a=1` share one.
+        The API refuses a parameter it does not know (400, never stored),
+        so all of its parameters count. Pages ignore what they do not read:
+        tracking parameters are left out, and any other unknown one means
+        the page is rendered but not stored.
+        """
+        api = request.path.startswith("/api/")
+        pairs = []
+        for name, values in request.GET.lists():
+            if not api:
+                if name in TRACKING_PARAMETERS or name.startswith(TRACKING_PREFIXES):
+                    continue
+                if name not in settings.RESPONSE_CACHE_PAGE_PARAMETERS:
+                    return None
+            pairs.extend((name, value) for value in values)
+        return urlencode(sorted(pairs))
+
+    @staticmethod
     def lookup(key, request):
-        """(generation, stored answer) of a request; an API request is counted too.
+        """The stored answer of a request; an API request is counted too.
 
         A cached API answer still counts against the client's allowance. With
         Redis the count goes in the same round trip as the lookup, and the
         API's throttle then reads it rather than counting again.
         """
-        keys = [GENERATION_KEY, key]
-        values = None
         if request.path.startswith("/api/"):
             from .api_backends import AnonymousThrottle
 
             throttle = AnonymousThrottle()
             counter = throttle.window(request)
             if counter is not None:
-                fetched = fetch_and_count(keys, counter, throttle.duration + 1)
+                fetched = fetch_and_count([key], counter, throttle.duration + 1)
                 if fetched is not None:
                     values, count = fetched
                     request.window_counts = {counter: count}
-        if values is None:
-            values = cache.get_many(keys)
-        return generation_in(values), values.get(key)
+                    return values.get(key)
+        return cache.get(key)
 
     @staticmethod
     def allowed_by_throttle(request):
@@ -407,8 +464,6 @@ class ResponseCacheMiddleware:
 
     @staticmethod
     def store(key, generation, response):
-        if generation is None:  # the cache is unreachable
-            return
         lifetime = seconds_to_live(settings.RESPONSE_CACHE_SECONDS, generation)
         if not response.has_header("ETag"):
             set_response_etag(response)

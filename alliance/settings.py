@@ -157,27 +157,35 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ------------------------------------------------------------------
 
-# Redis, when configured, is shared by every worker (cache, throttles,
-# lockouts). If it goes away the site keeps answering from the database.
+# Redis, when configured, is shared by every worker (cache, throttles). It is a
+# helper, never a single point of failure (alliance/shared_cache.py): calls
+# give up quickly, a circuit breaker stops calling it for a while after
+# repeated failures, and the site then serves from the database and counts
+# rate limits per worker. Sign-in lockouts never depend on it (see AXES_*).
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            "BACKEND": "alliance.shared_cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="alliance"),
             "OPTIONS": {
                 "CLIENT_CLASS": "django_redis.client.DefaultClient",
-                "IGNORE_EXCEPTIONS": True,
-                "SOCKET_CONNECT_TIMEOUT": 0.5,
-                "SOCKET_TIMEOUT": 0.5,
+                # Seconds. Redis on the local network answers in well under a
+                # millisecond; a call that takes longer is one to give up on.
+                "SOCKET_CONNECT_TIMEOUT": env.float(
+                    "REDIS_CONNECT_TIMEOUT", default=0.1
+                ),
+                "SOCKET_TIMEOUT": env.float("REDIS_TIMEOUT", default=0.25),
             },
         }
     }
-    DJANGO_REDIS_IGNORE_EXCEPTIONS = True
-    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# How many worker processes serve the site (gunicorn reads the same
+# variable). Without a shared cache each one counts rate limits on its own,
+# which `check --deploy` points out (alliance.W001).
+WEB_CONCURRENCY = env.int("WEB_CONCURRENCY", default=1)
 
 # Anonymous pages and API answers are kept this long at most, and dropped as
 # soon as any public content changes (alliance/response_cache.py). The
@@ -185,6 +193,13 @@ else:
 # Redis, or while debugging, it is off unless asked for.
 RESPONSE_CACHE_SECONDS = env.int(
     "RESPONSE_CACHE_SECONDS", default=600 if REDIS_URL and not DEBUG else 0
+)
+# The query parameters that pages read: only these make a stored variant of
+# a page. A page asked for with any other (bar tracking parameters such as
+# utm_*, which are left out of the key) is served but not stored, so made-up
+# addresses cannot fill the cache.
+RESPONSE_CACHE_PAGE_PARAMETERS = frozenset(
+    {"page", "q", "tag", "member", "sector", "country", "tier", "field", "status", "p"}
 )
 # The same for figures and fragments that many pages share (counts over whole
 # tables, the footer), which also serve pages the response cache does not.
@@ -212,13 +227,14 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
-# Lock a user name from an address out after repeated failures. The counts are
-# shared by every worker: in Redis when it is configured, else in the database.
-AXES_HANDLER = (
-    "axes.handlers.cache.AxesCacheHandler"
-    if REDIS_URL
-    else "axes.handlers.database.AxesDatabaseHandler"
-)
+# Lock a user name from an address out after repeated failures. The failures
+# are counted in the database, which every worker shares and which the
+# sign-in needs anyway: a lockout holds whether Redis is there or not, and
+# sign-ins are too rare for the writes to matter. The address is read as the
+# rate limits read it, TRUSTED_PROXIES hops from the end of X-Forwarded-For,
+# so behind a proxy one visitor cannot lock out everyone else.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_CLIENT_IP_CALLABLE = "alliance.api_backends.client_address"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

@@ -2,7 +2,6 @@ import csv
 
 from csp.decorators import csp_replace
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import BadRequest
 from django.db.models import Count, Prefetch
 from django.http import HttpResponse
@@ -12,12 +11,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.generic import DetailView, ListView
 from django_countries import countries
-from rest_framework.throttling import BaseThrottle
 
+from alliance.api_backends import client_address
 from alliance.http import allow
 from alliance.listing import ListPageMixin
 from alliance.preview import PreviewMixin
 from alliance.publishing import columns, summary_fields
+from alliance.shared_cache import count as count_in_window
 
 from .forms import MembershipApplicationForm
 from .models import Member, Sector, Tier
@@ -261,24 +261,14 @@ JOIN_RATE_LIMIT = 5  # submissions per client address
 JOIN_RATE_WINDOW = 60 * 60  # seconds
 
 
-def client_address(request):
-    """The client's address as the API's rate limits see it (proxies counted by TRUSTED_PROXIES)."""
-    return BaseThrottle().get_ident(request) or "unknown"
-
-
 @allow("GET", "POST")
 def join(request):
     """The application form. Honeypot, CSRF and a per-address rate limit keep spam out."""
     if request.method == "POST":
-        key = f"join-rate:{client_address(request)}"
-        cache.add(key, 0, JOIN_RATE_WINDOW)
-        try:
-            attempts = cache.incr(key)
-        except ValueError:
-            attempts = 1
-        if attempts is None:
-            # The cache is unreachable: accept rather than lock everyone out.
-            attempts = 0
+        # Counted in the shared cache; in this worker's memory while it is away.
+        attempts = count_in_window(
+            f"join-rate:{client_address(request)}", JOIN_RATE_WINDOW
+        )
         if attempts > JOIN_RATE_LIMIT:
             response = render(request, "members/join_rate_limited.html", status=429)
             response["Retry-After"] = str(JOIN_RATE_WINDOW)

@@ -21,6 +21,7 @@ from alliance.models import (
     ScenarioParticipation,
 )
 from alliance.publishing import Status
+from alliance.response_cache import content_changed
 from members.models import Member, MembershipApplication, Sector, Tier
 from news.models import Article, Tag
 
@@ -215,8 +216,8 @@ def create_in_bulk(factory_class, count, *, links=None, **fields):
     The rows go in with `bulk_create`, which skips `save()` and signals. The
     search documents still follow (a database trigger writes them); a
     member's copy of its tier's rank, which `save()` keeps, is set here; no
-    file is written; and the response cache's generation does not move, so
-    clear the cache before reading pages.
+    file is written. As any bulk load should, it records a change of
+    public content (the response cache's generation moves on).
 
     `links` fills many-to-many relations, by name: `{"tags": tags}` links
     every object to each of `tags`, `{"tags": lambda i: [...]}` links the
@@ -241,4 +242,5 @@ def create_in_bulk(factory_class, count, *, links=None, **fields):
             for linked in (targets(index) if callable(targets) else targets)
         ]
         through.objects.bulk_create(rows, batch_size=1000)
+    content_changed()
     return objects

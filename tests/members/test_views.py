@@ -215,7 +215,7 @@ def test_directory_runs_the_same_queries_for_10_and_500_members(client, settings
     at_10 = queries_of(client, path)
     add_members(490)
     at_500 = queries_of(client, path)
-    assert at_10 == at_500 <= 10
+    assert at_10 == at_500 <= 11  # with the read of the change time
 
 
 @pytest.mark.parametrize("count", [1, 15])

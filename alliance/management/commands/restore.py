@@ -4,6 +4,13 @@ The media are written back through the configured storage, so a backup
 taken on local disk restores into a bucket and the other way round. The
 storage then holds exactly the backup's files: they are written first,
 and only then are files that the backup does not have deleted.
+
+The restored content is then announced as new, because it is new to
+everyone who saw the site since the backup: its change times move to now
+(so partners' mirrors syncing with `updated_since` fetch it again), what
+was public before the restore and is not in the backup gets a tombstone (so
+mirrors drop it), the change time of the public content moves on (no cached
+answer from before the restore is served again) and the caches are emptied.
 """
 
 import json
@@ -13,11 +20,18 @@ import subprocess
 import tarfile
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from alliance.publishing import Publishable
+from alliance.response_cache import content_changed
+from alliance.tombstones import bury
 
 from .backup import describe, pg_environment, stored_files
 
@@ -35,6 +49,50 @@ def media_files(archive):
         if not name.startswith("media/"):
             raise CommandError(f"media.tar.gz holds {entry.name!r}, outside media/.")
         yield name.removeprefix("media/"), entry
+
+
+def public_models():
+    return [model for model in apps.get_models() if issubclass(model, Publishable)]
+
+
+def public_slugs():
+    """{model: slugs of its published objects}, for every public model.
+
+    Empty for a database that has no tables yet (a restore into a new one).
+    """
+    slugs = {}
+    for model in public_models():
+        try:
+            slugs[model] = set(model.objects.published().values_list("slug", flat=True))
+        except DatabaseError:
+            slugs[model] = set()
+    return slugs
+
+
+@transaction.atomic
+def announce_restored(public_before):
+    """Make the restored content look new to every cache and mirror; return the tombstones added."""
+    now = timezone.now()
+    buried = 0
+    for model, before in public_before.items():
+        model._base_manager.update(updated_at=now)
+        gone = before - set(model.objects.published().values_list("slug", flat=True))
+        stored = set(
+            model._base_manager.filter(slug__in=gone).values_list("slug", flat=True)
+        )
+        bury(model, stored, "unpublished")
+        bury(model, gone - stored, "deleted")
+        buried += len(gone)
+    content_changed()
+    return buried
+
+
+def empty_cache():
+    """Drop every key of this site from the cache; False when it cannot be reached."""
+    if hasattr(cache, "delete_pattern"):  # Redis: only this site's keys
+        return cache.delete_pattern("*") is not None
+    cache.clear()
+    return True
 
 
 def check_media(path):
@@ -94,6 +152,7 @@ class Command(BaseCommand):
             if answer.lower() != "y":
                 raise CommandError("Cancelled.")
         check_media(folder / "media.tar.gz")
+        public_before = public_slugs()
         connection.close()
         if connection.vendor == "postgresql":
             result = subprocess.run(
@@ -121,8 +180,17 @@ class Command(BaseCommand):
                 f"The database was restored, but writing the media to {describe(default_storage)} "
                 f"failed: {error}. Run the restore again once the storage answers."
             ) from error
+        buried = announce_restored(public_before)
+        if not empty_cache():
+            self.stderr.write(
+                "The cache could not be reached to empty it. No answer cached "
+                "before the restore will be served (the change time moved on), "
+                "but empty it once it answers: manage.py shell -c "
+                "'from django.core.cache import cache; cache.clear()'."
+            )
         self.stdout.write(
             self.style.SUCCESS(
-                f"Restored {folder} ({count} media files into {describe(default_storage)})"
+                f"Restored {folder} ({count} media files into {describe(default_storage)}); "
+                f"restored content marked as changed now, {buried} withdrawn."
             )
         )
