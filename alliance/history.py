@@ -104,7 +104,9 @@ def _through_rows(queryset, field):
         for f in through.concrete_fields
         if not f.primary_key and f.attname != field.m2m_column_name()
     )
-    return sorted(queryset.values_list(*names))
+    # Sorted by their text: a through table of our own (an initiative's
+    # participations) has nullable columns, and None does not order with ints.
+    return sorted(queryset.values_list(*names), key=repr)
 
 
 def track(model, *, m2m_fields=()):

@@ -61,8 +61,8 @@ def public_pages():
         slug="flood-maps",
         title_en="Rapid flood maps",
         title_zh_hans="快速洪水制图",
-        description_en="## How it works\n\nImagery within hours.",
-        description_zh_hans="## 工作方式\n\n数小时内提供影像。",
+        description_en="<h2>How it works</h2><p>Imagery within hours.</p>",
+        description_zh_hans="<h2>工作方式</h2><p>数小时内提供影像。</p>",
     )
     ScenarioParticipationFactory(scenario=scenario, member=member)
     event = EventFactory(
@@ -72,8 +72,11 @@ def public_pages():
         slug="launch",
         title_en="The alliance is launched",
         title_zh_hans="联盟成立",
-        body_en="## What happened\n\nMembers signed.\n\n### Next\n\nMore to come.",
-        body_zh_hans="## 发生了什么\n\n成员签约。",
+        body_en=(
+            "<h2>What happened</h2><p>Members signed.</p>"
+            "<h3>Next</h3><p>More to come.</p>"
+        ),
+        body_zh_hans="<h2>发生了什么</h2><p>成员签约。</p>",
         source_name="Daily Space",
         source_url="https://news.example/launch",
         tags=[TagFactory(name_en="Launch", name_zh_hans="发布")],
@@ -381,3 +384,18 @@ def form_data(page, form_id=None):
     return {
         name: values if len(values) > 1 else values[0] for name, values in data.items()
     }
+
+
+def role_group(name):
+    """The admin role `name` as its migration makes it.
+
+    Tests that run in transactions of their own (browser journeys) start
+    from a flushed database, which keeps no groups: this makes them again.
+    """
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    from alliance.roles import sync_roles
+
+    sync_roles(apps)
+    return Group.objects.get(name=name)

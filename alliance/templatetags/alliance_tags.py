@@ -79,7 +79,11 @@ def scenario_json_ld(context, scenario):
         "description": scenario.summary,
         "url": request.build_absolute_uri(scenario.get_absolute_url()),
         "inLanguage": context.get("LANGUAGE_CODE", settings.LANGUAGE_CODE),
-        "keywords": [scenario.field.name, *scenario.space_data_labels],
+        # The field only while it is published: an unpublished one has no name here.
+        "keywords": [
+            *([scenario.public_field.name] if scenario.public_field else []),
+            *scenario.space_data_labels,
+        ],
         "member": [
             {
                 "@type": "Organization",

@@ -329,7 +329,8 @@ def share_data(
     description = str(description or context.get("SITE_TAGLINE", ""))
     language = get_language() or settings.LANGUAGE_CODE
     page_obj = context.get("page_obj")
-    url = canonical_url(request, page_obj.number if page_obj else None)
+    # `is not None`: the truth of a page would fetch its items.
+    url = canonical_url(request, page_obj.number if page_obj is not None else None)
     if image:
         picture = {
             "url": absolute_url(request, image.url),

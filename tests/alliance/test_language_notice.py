@@ -148,13 +148,14 @@ def test_the_shared_cache_never_serves_the_note_to_others(client, settings):
     # rendered for them, and other readers keep getting the cached page.
     with CaptureQueriesContext(connection) as queries:
         again = client.get("/news/story/", **ENGLISH)
-    assert len(queries) == 0 and again.content == english.content
+    # A cache hit reads only the time of the last change (see response_cache).
+    assert len(queries) == 1 and again.content == english.content
     with CaptureQueriesContext(connection) as queries:
         chinese = client.get("/news/story/", **CHINESE)
-    assert len(queries) > 0 and NOTE in chinese.content
+    assert len(queries) > 1 and NOTE in chinese.content
 
     # Once the reader has chosen, they get the shared cached page too.
     client.cookies.load({settings.LANGUAGE_COOKIE_NAME: "en"})
     with CaptureQueriesContext(connection) as queries:
         chosen = client.get("/news/story/", **CHINESE)
-    assert len(queries) == 0 and chosen.content == english.content
+    assert len(queries) == 1 and chosen.content == english.content

@@ -112,7 +112,11 @@ def test_the_objects_themselves_stay_public_with_no_category(client, site):
     article = client.get("/api/v1/news/story/").json()
     assert [t["slug"] for t in article["tags"]] == ["policy"]
 
-    rows = list(csv.DictReader(io.StringIO(client.get("/members/export.csv").text)))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(client.get("/members/export.csv").content.decode("utf-8-sig"))
+        )
+    )
     by_slug = {row["slug"]: row for row in rows}
     assert by_slug["acme"]["tier"] == "" and by_slug["acme"]["sectors"] == "navigation"
     assert by_slug["beta"]["tier"] == "founding"

@@ -4,12 +4,13 @@ import datetime
 
 import pytest
 from django.apps import apps
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from alliance.roles import sync_roles
 from news.models import Article
+from tests.helpers import role_group
 from tests.members.test_admin import png_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -23,7 +24,7 @@ def test_an_editor_writes_schedules_edits_and_restores_an_article(
     editor = User.objects.create_user("writer", password="a-long-password-for-tests")
     editor.is_staff = True
     editor.save()
-    editor.groups.add(Group.objects.get(name="Editors"))
+    editor.groups.add(role_group("Editors"))
     refused = []
     page.on(
         "console",

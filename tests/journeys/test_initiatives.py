@@ -4,34 +4,18 @@ import json
 import re
 
 import pytest
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
-from alliance.roles import ACTIONS, ROLES, VIEW_ONLY
 from tests.conftest import axe_violations, format_violations
 from tests.factories import EventFactory, InitiativeFactory
+from tests.helpers import role_group
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def editors_group():
-    """The Editors role, as its migration makes it (a flushed database no longer has it)."""
-    group, _created = Group.objects.get_or_create(name="Editors")
-    grants = [
-        (app_label, f"{action}_{model}")
-        for app_label, models in ROLES["Editors"].items()
-        for model in models
-        for action in ACTIONS
-    ] + [
-        (app_label, f"view_{model}")
-        for app_label, models in VIEW_ONLY["Editors"].items()
-        for model in models
-    ]
-    for app_label, codename in grants:
-        group.permissions.add(
-            Permission.objects.get(content_type__app_label=app_label, codename=codename)
-        )
-    return group
+    return role_group("Editors")
 
 
 def assert_accessible(page):

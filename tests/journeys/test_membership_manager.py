@@ -7,12 +7,13 @@ join, and the applicant is told.
 """
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.core import mail
 from playwright.sync_api import expect
 
 from members.models import ApplicationStatus, Member, MembershipApplication
 from tests.factories import MembershipApplicationFactory, SectorFactory, TierFactory
+from tests.helpers import role_group
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -30,7 +31,7 @@ PASSWORD = "a-long-password-for-the-journey"
 @pytest.fixture
 def manager():
     user = User.objects.create_user("mira", password=PASSWORD, is_staff=True)
-    user.groups.add(Group.objects.get(name="Membership managers"))
+    user.groups.add(role_group("Membership managers"))
     return user
 
 
