@@ -92,6 +92,7 @@ def content(db, wsgi_keeps_the_test_connection):
     api_content()
 
 
+@pytest.mark.once
 @pytest.mark.django_db
 @schema.parametrize()
 @settings(

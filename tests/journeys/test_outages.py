@@ -44,6 +44,7 @@ pytestmark = [
         reason="needs redis-server and PostgreSQL 15's initdb",
     ),
     pytest.mark.timeout(300),
+    pytest.mark.once,
 ]
 
 

@@ -24,7 +24,7 @@ from news.models import Article, Tag
 from tests.factories import ArticleFactory, PageFactory
 from tests.helpers import api_content
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.once, pytest.mark.django_db(transaction=True)]
 
 PACKAGE = "alliance_client"
 GENERATOR = Path(sys.executable).parent / "openapi-python-client"
