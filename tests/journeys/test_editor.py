@@ -32,6 +32,8 @@ def test_an_editor_writes_schedules_edits_and_restores_an_article(
     )
     picture = tmp_path / "dish.png"
     picture.write_bytes(png_bytes((800, 600)))
+    cover = tmp_path / "cover.png"
+    cover.write_bytes(png_bytes((1600, 900)))
 
     page.goto(live_server.url + "/admin/login/")
     page.get_by_label("Username").fill("writer")
@@ -57,6 +59,11 @@ def test_an_editor_writes_schedules_edits_and_restores_an_article(
         popup.get_by_role("button", name="Upload and insert").click()
     page.get_by_role("button", name="Insert", exact=True).click()
     expect(body.locator('img[alt="A dish antenna at dusk"]')).to_be_visible()
+    # And a cover for the lists and the share card.
+    page.locator("#id_cover_image").set_input_files(str(cover))
+    page.locator("#id_cover_alt_en").or_(page.locator("#id_cover_alt")).first.fill(
+        "The station's dishes from above"
+    )
 
     # Schedule it for tomorrow.
     tomorrow = timezone.localtime() + datetime.timedelta(days=1)
@@ -68,14 +75,19 @@ def test_an_editor_writes_schedules_edits_and_restores_an_article(
     article = Article.objects.get(slug="ground-station-opens")
     assert not article.is_published
     assert 'alt="A dish antenna at dusk"' in article.body_en
+    assert article.cover_image and article.cover_small
 
     # Preview: the picture and the text as readers will see them.
     preview = page.context.new_page()
     preview.goto(live_server.url + article.get_absolute_url() + "?preview")
     expect(preview.locator('article img[alt="A dish antenna at dusk"]')).to_be_visible()
+    expect(
+        preview.locator('img[alt="The station\'s dishes from above"]')
+    ).to_be_visible()
     preview.close()
 
-    # After it is out: change the headline.
+    # After it is out: change the headline, the cover kept (the save that
+    # once answered 500 for any record with an image).
     Article.objects.filter(pk=article.pk).update(
         published_at=timezone.now() - datetime.timedelta(minutes=5)
     )
@@ -83,6 +95,8 @@ def test_an_editor_writes_schedules_edits_and_restores_an_article(
     page.locator("#id_title_en").fill("Ground station opens in Chongqing")
     page.get_by_role("button", name="Save and continue editing").click()
     expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    article.refresh_from_db()
+    assert article.cover_image
 
     # History: who and the before and after; restore the first version.
     page.get_by_role("link", name="History").click()
