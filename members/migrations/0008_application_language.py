@@ -6,7 +6,10 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('members', '0007_drop_trigram_indexes'),
+        # After the web-address change, not beside it: SQLite rebuilds the
+        # table for an AlterField, and a rebuild from a parallel branch's state
+        # would drop this column when migrating backwards.
+        ('members', '0008_web_addresses_http_only_country_or_region'),
     ]
 
     operations = [
