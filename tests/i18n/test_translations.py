@@ -188,7 +188,7 @@ def test_icp_filing_number_is_shown_only_when_configured(client, db, settings):
 
 
 def test_money_and_numbers_per_language(db):
-    from alliance.money import format_money
+    from alliance.kernel.money import format_money
 
     with translation.override("zh-hans"):
         assert format_money(140_000_000_000, "USD") == "1400亿美元"
