@@ -99,6 +99,17 @@ def test_directory_counts_per_filter_value_ignore_drafts(client, directory):
     assert countries == {"CN": 1, "DE": 1}
 
 
+def test_filter_links_keep_the_other_filters_and_go_back_to_page_one(client, directory):
+    html = client.get("/members/?country=CN&q=co&page=1").content.decode()
+    # A sector link adds the sector to the filters already chosen, on page 1.
+    assert 'href="?country=CN&amp;q=co&amp;page=1&amp;sector=launch"' in html
+    # "All countries" drops that filter and the page, and keeps the others.
+    assert 'href="/members/?q=co" aria-current' not in html
+    assert 'href="/members/?q=co">All countries and regions' in html
+    # The CSV download exports what the page shows.
+    assert 'href="/members/export.csv?country=CN&amp;q=co&amp;page=1"' in html
+
+
 @pytest.mark.parametrize(
     ("query", "message"),
     [

@@ -144,15 +144,6 @@ def language_alternates(context):
     )
 
 
-@register.simple_tag(takes_context=True)
-def query_replace(context, **kwargs):
-    """The current query string with some parameters replaced (for pagination links)."""
-    query = context["request"].GET.copy()
-    for key, value in kwargs.items():
-        query[key] = value
-    return query.urlencode()
-
-
 @register.simple_tag
 def json_ld(data):
     """Emit schema.org data as a JSON-LD script, escaped so text cannot close it.
@@ -208,15 +199,6 @@ def sector_chart(sectors):
             for name, count, slug in rows
         ]
     }
-
-
-@register.simple_tag(takes_context=True)
-def query_without(context, *names):
-    """The current query string without some parameters (and back to page 1)."""
-    query = context["request"].GET.copy()
-    for name in (*names, "page"):
-        query.pop(name, None)
-    return query.urlencode()
 
 
 class FragmentNode(template.Node):
