@@ -12,6 +12,7 @@ from import_export.forms import ImportForm
 from modeltranslation.admin import TabbedTranslationAdmin
 
 from alliance.kernel.admin import HistoryMixin, PrivateFieldsMixin, PublishActionsMixin
+from alliance.kernel.translated import columns
 
 from .models import ApplicationStatus, Member, MembershipApplication, Sector, Tier
 from .resources import ADMIN_ROW_LIMIT, MemberResource, import_problems
@@ -26,7 +27,7 @@ PRIVATE_FIELDS = ["contact_name", "contact_email", "contact_phone", "internal_no
 class TierAdmin(PublishActionsMixin, TabbedTranslationAdmin):
     list_display = ["name", "slug", "order", "status"]
     list_editable = ["order"]
-    search_fields = ["name_en", "name_zh_hans", "slug"]
+    search_fields = [*columns("name"), "slug"]
     prepopulated_fields = {"slug": ["name_en"]}
 
 
@@ -34,7 +35,7 @@ class TierAdmin(PublishActionsMixin, TabbedTranslationAdmin):
 class SectorAdmin(PublishActionsMixin, TabbedTranslationAdmin):
     list_display = ["name", "slug", "order", "status"]
     list_editable = ["order"]
-    search_fields = ["name_en", "name_zh_hans", "slug"]
+    search_fields = [*columns("name"), "slug"]
     prepopulated_fields = {"slug": ["name_en"]}
 
 
@@ -139,14 +140,7 @@ class MemberAdmin(
     ]
     list_display_links = ["logo_thumbnail", "name"]
     list_filter = ["status", EnglishTextFilter, "tier", "sectors", CountryFilter]
-    search_fields = [
-        "name_en",
-        "name_zh_hans",
-        "short_name_en",
-        "short_name_zh_hans",
-        "slug",
-        "city_en",
-    ]
+    search_fields = [*columns("name", "short_name"), "slug", "city_en"]
     prepopulated_fields = {"slug": ["name_en"]}
     autocomplete_fields = ["sectors", "tier"]
     list_select_related = ["tier"]

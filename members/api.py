@@ -4,6 +4,7 @@ from django_countries import countries
 from drf_spectacular.utils import extend_schema_field
 
 from alliance.kernel.api.common import Nested, PublicViewSet, SlugFilter
+from alliance.kernel.translated import columns
 
 from .models import Member, Sector, Tier
 from .serializers import MemberSerializer, SectorSerializer
@@ -78,5 +79,5 @@ class SectorViewSet(PublicViewSet):
 
     queryset = Sector.objects.published()
     serializer_class = SectorSerializer
-    search_fields = ["name_en", "name_zh_hans"]
+    search_fields = columns("name")
     ordering_fields = ["id", "updated_at", "order"]

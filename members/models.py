@@ -3,7 +3,6 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
-from modeltranslation.utils import get_translation_fields
 
 from alliance.kernel.images import (
     LOGO_RENDITIONS,
@@ -14,6 +13,7 @@ from alliance.kernel.images import (
 from alliance.kernel.links import WebAddressField
 from alliance.kernel.publishing import Publishable, PublishableQuerySet, slug_url
 from alliance.kernel.search import SearchableQuerySet, SearchDocument
+from alliance.kernel.translated import columns
 
 # Where members of a tier the public cannot see come in the directory: last.
 UNLISTED_TIER_ORDER = 32767
@@ -64,7 +64,7 @@ class Tier(Publishable):
         # so that partners syncing by `updated_at` fetch them again. Their
         # copy of the tier's rank (the directory's order) follows too. Before
         # saving, so that the change of content is announced after both.
-        shown = ["slug", "status", "order", *get_translation_fields("name")]
+        shown = ["slug", "status", "order", *columns("name")]
         before = type(self).objects.filter(pk=self.pk).values(*shown).first()
         if before and any(before[name] != getattr(self, name) for name in shown):
             self.members.update(

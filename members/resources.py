@@ -24,6 +24,7 @@ from django_countries import countries
 from import_export import fields, resources, widgets
 
 from alliance.kernel.history import history_of
+from alliance.kernel.translated import columns
 
 from .models import Member, Sector, Tier
 from .spreadsheets import unescape_formula
@@ -188,23 +189,14 @@ class MemberResource(resources.ModelResource):
         fields = [
             "slug",
             "status",
-            "name_en",
-            "name_zh_hans",
-            "short_name_en",
-            "short_name_zh_hans",
+            *columns("name", "short_name"),
             "tier",
             "sectors",
             "country",
-            "city_en",
-            "city_zh_hans",
+            *columns("city"),
             "website",
             "joined_on",
-            "joined_where_en",
-            "joined_where_zh_hans",
-            "summary_en",
-            "summary_zh_hans",
-            "capability_en",
-            "capability_zh_hans",
+            *columns("joined_where", "summary", "capability"),
             "last_verified_on",
             "contact_name",
             "contact_email",

@@ -12,6 +12,8 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from alliance.kernel import translated
+
 from .models import ApplicationStatus, Member, MembershipApplication, Tier
 
 logger = logging.getLogger(__name__)
@@ -161,7 +163,7 @@ def application_approve(*, application, reviewed_by):
     # member list flags members whose English is missing).
     language = application.language if application.language == "zh-hans" else "en"
     text = {
-        f"{name}_{language.replace('-', '_')}": value
+        translated.column(name, language): value
         for name, value in (
             ("name", application.organization_name),
             ("short_name", application.short_name),

@@ -16,8 +16,9 @@ from alliance.kernel.api.backends import client_address
 from alliance.kernel.http import allow
 from alliance.kernel.listing import ListPageMixin
 from alliance.kernel.preview import PreviewMixin
-from alliance.kernel.publishing import columns, summary_fields
+from alliance.kernel.publishing import summary_fields
 from alliance.kernel.shared_cache import count as count_in_window
+from alliance.kernel.translated import columns
 
 from .forms import MembershipApplicationForm
 from .models import Member, Sector, Tier
@@ -76,11 +77,10 @@ class DirectoryFilter:
 
 # What a directory tile shows, and the tier it is grouped under.
 DIRECTORY_FIELDS = [
-    "slug", "status", "name", "name_en", "name_zh_hans", "short_name",
-    "short_name_en", "short_name_zh_hans", "logo", "logo_small",
-    "logo_width", "logo_height", "logo_small_width", "logo_small_height",
-    "logo_large", "tier__slug", "tier__status",
-    "tier__order", "tier__name", "tier__name_en", "tier__name_zh_hans",
+    "slug", "status", "name", *columns("name"), "short_name", *columns("short_name"),
+    "logo", "logo_small", "logo_width", "logo_height", "logo_small_width",
+    "logo_small_height", "logo_large", "tier__slug", "tier__status",
+    "tier__order", "tier__name", *columns("tier__name"),
 ]  # fmt: skip
 
 

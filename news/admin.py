@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TabbedTranslationAdmin
 
 from alliance.kernel.admin import HistoryMixin, PublishActionsMixin, RichTextMixin
+from alliance.kernel.translated import columns
 
 from .models import Article, Tag
 
@@ -14,7 +15,7 @@ class TagAdmin(PublishActionsMixin, TabbedTranslationAdmin):
     previewable = False  # a topic's page is the news list, which has no preview
     list_display = ["name", "slug", "status", "updated_at"]
     list_filter = ["status"]
-    search_fields = ["name_en", "name_zh_hans", "slug"]
+    search_fields = [*columns("name"), "slug"]
     prepopulated_fields = {"slug": ["name_en"]}
 
 
@@ -61,13 +62,7 @@ class ArticleAdmin(
         "tags",
         ("published_at", admin.DateFieldListFilter),
     ]
-    search_fields = [
-        "title_en",
-        "title_zh_hans",
-        "summary_en",
-        "summary_zh_hans",
-        "slug",
-    ]
+    search_fields = [*columns("title", "summary"), "slug"]
     prepopulated_fields = {"slug": ["title_en"]}
     autocomplete_fields = ["tags", "members", "scenarios", "event"]
     date_hierarchy = "published_at"

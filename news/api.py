@@ -2,6 +2,7 @@ import django_filters
 from django.db.models.functions import Greatest
 
 from alliance.kernel.api.common import BooleanFilter, Nested, PublicViewSet, SlugFilter
+from alliance.kernel.translated import columns
 from members.models import Member
 
 from .models import Article, Tag
@@ -54,4 +55,4 @@ class TagViewSet(PublicViewSet):
 
     queryset = Tag.objects.published()
     serializer_class = TagSerializer
-    search_fields = ["name_en", "name_zh_hans"]
+    search_fields = columns("name")

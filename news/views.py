@@ -6,14 +6,15 @@ from django.views.generic import DetailView, ListView
 
 from alliance.kernel.listing import ListPageMixin
 from alliance.kernel.preview import PreviewMixin
-from alliance.kernel.publishing import columns, summary_fields
+from alliance.kernel.publishing import summary_fields
+from alliance.kernel.translated import columns
 from members.models import Member
 
 from .models import Article, Tag
 
 # A card shows no body: leave the long text in the database.
-CARD_DEFERRED = ["body", "body_en", "body_zh_hans", "byline", "source_name",
-                 "source_url", "source_published_on"]  # fmt: skip
+CARD_DEFERRED = ["body", *columns("body"), "byline", "source_name", "source_url",
+                 "source_published_on"]  # fmt: skip
 TAG_FIELDS = summary_fields("name")
 
 

@@ -11,6 +11,7 @@ from alliance.content.models import (
     ScenarioParticipation,
 )
 from alliance.kernel.admin import HistoryMixin, PublishActionsMixin, RichTextMixin
+from alliance.kernel.translated import columns
 
 
 @admin.register(Field)
@@ -18,7 +19,7 @@ class FieldAdmin(PublishActionsMixin, TabbedTranslationAdmin):
     list_display = ["name", "slug", "order", "status", "updated_at"]
     list_editable = ["order"]
     list_filter = ["status"]
-    search_fields = ["name_en", "name_zh_hans", "slug"]
+    search_fields = [*columns("name"), "slug"]
     prepopulated_fields = {"slug": ["name_en"]}
 
 
@@ -35,13 +36,7 @@ class ScenarioAdmin(
     rich_text_fields = ["description"]
     list_display = ["title", "field", "stage", "is_example", "status", "updated_at"]
     list_filter = ["status", "field", "stage", "is_example"]
-    search_fields = [
-        "title_en",
-        "title_zh_hans",
-        "summary_en",
-        "summary_zh_hans",
-        "slug",
-    ]
+    search_fields = [*columns("title", "summary"), "slug"]
     prepopulated_fields = {"slug": ["title_en"]}
     autocomplete_fields = ["field", "announced_at"]
     list_select_related = ["field"]
@@ -55,7 +50,7 @@ class EventAdmin(
     rich_text_fields = ["description"]
     list_display = ["name", "starts_on", "ends_on", "city", "status", "updated_at"]
     list_filter = ["status", ("starts_on", admin.DateFieldListFilter)]
-    search_fields = ["name_en", "name_zh_hans", "city_en", "city_zh_hans", "slug"]
+    search_fields = [*columns("name", "city"), "slug"]
     prepopulated_fields = {"slug": ["name_en"]}
     autocomplete_fields = ["members"]
     date_hierarchy = "starts_on"
@@ -85,7 +80,7 @@ class InitiativeAdmin(
         "updated_at",
     ]
     list_filter = ["status", "kind"]
-    search_fields = ["name_en", "name_zh_hans", "slug"]
+    search_fields = [*columns("name"), "slug"]
     prepopulated_fields = {"slug": ["name_en"]}
     autocomplete_fields = ["launched_at"]
     inlines = [ParticipationInline]
@@ -98,5 +93,5 @@ class PageAdmin(
     rich_text_fields = ["body"]
     list_display = ["title", "slug", "order", "show_in_footer", "status", "updated_at"]
     list_filter = ["status", "show_in_footer"]
-    search_fields = ["title_en", "title_zh_hans", "slug"]
+    search_fields = [*columns("title"), "slug"]
     prepopulated_fields = {"slug": ["title_en"]}

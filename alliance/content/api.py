@@ -25,6 +25,7 @@ from alliance.kernel.api.common import (
     PublicViewSet,
     SlugFilter,
 )
+from alliance.kernel.translated import columns
 
 
 class ScenarioFilter(django_filters.FilterSet):
@@ -62,7 +63,7 @@ class FieldViewSet(PublicViewSet):
 
     queryset = Field.objects.published()
     serializer_class = FieldSerializer
-    search_fields = ["name_en", "name_zh_hans"]
+    search_fields = columns("name")
     ordering_fields = ["id", "updated_at", "order"]
 
 
@@ -120,7 +121,7 @@ class InitiativeViewSet(PublicViewSet):
     nested = (Nested("participants", "member-detail", order=("member__name",)),)
     serializer_class = InitiativeSerializer
     filterset_class = InitiativeFilter
-    search_fields = ["name_en", "name_zh_hans"]
+    search_fields = columns("name")
 
     def attach_related(self, items):
         """Also give each item `public_participations`: its organizations, in one query."""

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from alliance.content.models import Event, Field, Initiative, Page, Scenario
+from alliance.kernel import translated
 from alliance.kernel.api.common import (
     LANGUAGE_CODES,
     CategorySerializer,
@@ -201,7 +202,7 @@ class InitiativeSerializer(PublicSerializer):
                 "translations": {
                     code: {
                         "organization": getattr(
-                            participation, f"organization_{code.replace('-', '_')}"
+                            participation, translated.column("organization", code)
                         )
                         or ""
                     }

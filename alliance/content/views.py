@@ -25,15 +25,16 @@ from alliance.kernel import ical
 from alliance.kernel.http import allow
 from alliance.kernel.listing import ListPageMixin
 from alliance.kernel.preview import PreviewMixin
-from alliance.kernel.publishing import columns, summary_fields
+from alliance.kernel.publishing import summary_fields
 from alliance.kernel.response_cache import remember
 from alliance.kernel.search import Kind, SiteSearch
+from alliance.kernel.translated import columns
 from members.models import Member, Sector
 from news.models import Article
 
 # Cards show no long text: leave it in the database.
-SCENARIO_CARD_DEFERRED = ["description", "description_en", "description_zh_hans"]
-EVENT_CARD_DEFERRED = ["description", "description_en", "description_zh_hans"]
+SCENARIO_CARD_DEFERRED = ["description", *columns("description")]
+EVENT_CARD_DEFERRED = ["description", *columns("description")]
 
 
 # How many of the newest related articles a page lists.
@@ -94,9 +95,8 @@ def home(request):
     """The alliance at a glance: figures, members by sector, news, scenarios, events, logos."""
     figures = remember(f"at-a-glance:{get_language()}", at_a_glance)
     articles = Article.objects.published().only(
-        "slug", "title_en", "title_zh_hans", "summary_en", "summary_zh_hans",
-        "published_at", "featured", "status",
-    )  # fmt: skip
+        "slug", *columns("title", "summary"), "published_at", "featured", "status"
+    )
     latest = list(articles.newest_first()[:6])
     featured = articles.featured().newest_first().first()
     context = {

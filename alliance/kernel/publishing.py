@@ -10,7 +10,6 @@ import functools
 from urllib.parse import urlencode
 
 from django.apps import apps
-from django.conf import settings
 from django.db import models
 from django.db.models.signals import m2m_changed, pre_delete
 from django.urls import get_script_prefix, reverse
@@ -20,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alliance.kernel.changes import content_changed
 from alliance.kernel.tombstones import bury, revive
+from alliance.kernel.translated import columns
 
 # Stands in for a slug while an address is reversed once; any valid slug would do.
 SLUG_MARK = "0-slug-0"
@@ -49,20 +49,6 @@ def list_url(name, **query):
     """The address of list page `name`, reversed once per language, with a query string."""
     url = _reversed(name, get_language(), get_script_prefix())
     return f"{url}?{urlencode(query)}" if query else url
-
-
-def columns(*names):
-    """The columns of translated fields in every language, for `.only()`.
-
-    `columns("title", "field__name")` gives title_en, title_zh_hans,
-    field__name_en, field__name_zh_hans: a page shows the current language
-    and falls back to the other, so it needs both.
-    """
-    return [
-        f"{name}_{code.replace('-', '_')}"
-        for name in names
-        for code, _label in settings.LANGUAGES
-    ]
 
 
 def summary_fields(*translated):

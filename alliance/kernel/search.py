@@ -58,15 +58,14 @@ import html
 import re
 from dataclasses import InitVar, dataclass, field
 
-from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.db import connections, migrations, models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from modeltranslation.utils import build_localized_fieldname, resolution_order
+
+from alliance.kernel import translated
 
 MAX_LENGTH = 100
 PER_KIND = 10
@@ -117,13 +116,6 @@ def term_pattern(term):
     letter = rf"[^\W_{CJK}]"
     end = "" if len(term) >= PREFIX_LENGTH else f"(?!{letter})"
     return rf"(?<!{letter}){re.escape(term)}{end}"
-
-
-def localized_columns(name):
-    """The database columns of a translated field, one per configured language."""
-    return [
-        build_localized_fieldname(name, code) for code, _label in settings.LANGUAGES
-    ]
 
 
 class SearchDocument(models.Model):
@@ -177,7 +169,7 @@ class SearchableQuerySet(models.QuerySet):
         for term in terms:
             anywhere = Q()
             for name in fields:
-                for column in localized_columns(name):
+                for column in translated.columns(name):
                     anywhere |= Q(**{f"{column}__icontains": term})
             condition &= anywhere
         return self.filter(condition)
@@ -283,12 +275,12 @@ class Kind:
         self.title_columns = [
             column
             for name in queryset.search_title_fields
-            for column in localized_columns(name)
+            for column in translated.columns(name)
         ]
         self.summary_columns = [
             column
             for name in queryset.search_summary_fields
-            for column in localized_columns(name)
+            for column in translated.columns(name)
         ]
 
     def pool(self, query):
@@ -324,8 +316,8 @@ class Kind:
         # The addresses differ only in the slug, which needs no quoting: reverse once.
         placeholder = "slug-placeholder"
         address = reverse(self.url_name, kwargs={"slug": placeholder})
-        titles = [build_localized_fieldname(self.title, code) for code in languages]
-        summaries = [build_localized_fieldname("summary", code) for code in languages]
+        titles = [translated.column(self.title, code) for code in languages]
+        summaries = [translated.column("summary", code) for code in languages]
         hits = []
         for row in rows:
             title = first_of(row, titles)
@@ -411,7 +403,7 @@ class SiteSearch:
             return
         terms = Terms(terms)
         # The current language first, then modeltranslation's fallbacks.
-        languages = resolution_order(get_language() or settings.LANGUAGE_CODE)
+        languages = translated.languages()
         for kind in kinds:
             rows = kind.pool(self.query)
             if rows:

@@ -1,8 +1,7 @@
 from django import template
-from django.conf import settings
 from django.utils.html import format_html
-from django.utils.translation import get_language
 
+from alliance.kernel import translated
 from alliance.kernel.links import is_safe_link
 
 register = template.Library()
@@ -15,10 +14,9 @@ def placeholder_name(member):
     page shows Chinese, never English letters while a Chinese name exists);
     the other language's short name comes last.
     """
-    column = (get_language() or settings.LANGUAGE_CODE).replace("-", "_")
     return (
-        getattr(member, f"short_name_{column}", "")
-        or getattr(member, f"name_{column}", "")
+        getattr(member, translated.column("short_name"), "")
+        or getattr(member, translated.column("name"), "")
         or member.display_name
     )
 

@@ -25,6 +25,7 @@ from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from alliance.kernel import translated
 from alliance.kernel.api.backends import (
     INVALID_MOMENT,
     OrderingFilter,
@@ -179,18 +180,6 @@ def image_data(request, image, width=None, height=None):
     }
 
 
-def language_column(code):
-    return code.replace("-", "_")
-
-
-def column_order():
-    """Columns of a translated field to try, in order: the active language's, then the rest."""
-    current = language_column(translation.get_language() or settings.LANGUAGE_CODE)
-    return [current] + [
-        column for column in map(language_column, LANGUAGE_CODES) if column != current
-    ]
-
-
 class TranslatedField(serializers.CharField):
     """A translated text in the requested language, or in another when it has none.
 
@@ -203,13 +192,13 @@ class TranslatedField(serializers.CharField):
         super().__init__(source="*", read_only=True, **kwargs)
 
     def to_representation(self, obj):
-        root = self.root
-        order = getattr(root, "_column_order", None)
+        # Named once per serializer: one field serves every item of a list.
+        order = self.__dict__.get("_columns")
         if order is None:
-            order = root._column_order = column_order()
+            order = self._columns = translated.columns_in_order(self.field_name)
         values = obj.__dict__
         for column in order:
-            value = values.get(f"{self.field_name}_{column}")
+            value = values.get(column)
             if value:
                 return value
         return ""
@@ -231,7 +220,7 @@ class TranslationsField(serializers.Field):
         for code in LANGUAGE_CODES:
             values = {}
             for name in fields:
-                value = getattr(obj, f"{name}_{language_column(code)}") or ""
+                value = getattr(obj, translated.column(name, code)) or ""
                 if name in rich_text:
                     # A body in the editor's HTML, as that language's page shows it.
                     with translation.override(code):
@@ -348,11 +337,8 @@ class Nested:
 
 
 def in_language(values):
-    """The value for the active language, else the first language that has one."""
-    current = (translation.get_language() or settings.LANGUAGE_CODE).replace("-", "_")
-    if values.get(current):
-        return values[current]
-    return next((value for value in values.values() if value), "")
+    """The first value, by language code, that has text: the active language's, then the fallbacks."""
+    return next((values[code] for code in translated.languages() if values[code]), "")
 
 
 def attach_summaries(items, model, nested, request):
@@ -372,7 +358,10 @@ def attach_summaries(items, model, nested, request):
         field = model._meta.get_field(spec.relation)
         through = field.remote_field.through
         source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
-        codes = [code.replace("-", "_") for code, _name in settings.LANGUAGES]
+        titles = {
+            code: translated.column(f"{target}__{spec.title}", code)
+            for code in LANGUAGE_CODES
+        }
         rows = (
             through.objects.filter(
                 field.related_model.published_condition(prefix=f"{target}__"),
@@ -382,15 +371,15 @@ def attach_summaries(items, model, nested, request):
             .values_list(
                 f"{source}_id",
                 f"{target}__slug",
-                *(f"{target}__{spec.title}_{code}" for code in codes),
+                *titles.values(),
                 *spec.extra,
             )
         )
         for item_pk, slug, *rest in rows:
-            titles, extra = rest[: len(codes)], rest[len(codes) :]
+            title, extra = rest[: len(titles)], rest[len(titles) :]
             entry = {
                 "slug": slug,
-                spec.title: in_language(dict(zip(codes, titles, strict=True))),
+                spec.title: in_language(dict(zip(titles, title, strict=True))),
                 "url": absolute(request, slug_url(f"api:{spec.route}", slug)),
             }
             if spec.wrap:

@@ -12,13 +12,10 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext as _
 
+from alliance.kernel import translated
 from alliance.kernel.templatetags.site_tags import language_paths
 
 register = template.Library()
-
-
-def _column(code):
-    return code.replace("-", "_")
 
 
 @register.simple_tag
@@ -29,13 +26,11 @@ def content_language(obj, field):
     shown instead; pages mark it with its own `lang` so that screen readers and
     browsers handle it properly.
     """
-    current = get_language() or settings.LANGUAGE_CODE
-    if getattr(obj, f"{field}_{_column(current)}", None):
-        return current
-    for code, _name in settings.LANGUAGES:
-        if getattr(obj, f"{field}_{code.replace('-', '_')}", None):
-            return code
-    return current
+    shown = translated.languages()
+    return next(
+        (code for code in shown if getattr(obj, translated.column(field, code), None)),
+        shown[0],
+    )
 
 
 @register.simple_tag

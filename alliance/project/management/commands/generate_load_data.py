@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from alliance.content.models import Event, Field, Scenario, ScenarioParticipation
 from alliance.kernel.changes import content_changed
 from alliance.kernel.publishing import Status
+from alliance.kernel.translated import column
 from members.models import Member, Sector, Tier
 from news.models import Article, Tag
 
@@ -41,7 +42,11 @@ WORDS_ZH = ["轨道", "信号", "影像", "发射", "地面", "站点", "导航"
 
 def translated(name, english, chinese):
     """Values of a translated field for bulk inserts (which skip modeltranslation's syncing)."""
-    return {name: english, f"{name}_en": english, f"{name}_zh_hans": chinese}
+    return {
+        name: english,
+        column(name, "en"): english,
+        column(name, "zh-hans"): chinese,
+    }
 
 
 class Progress:
