@@ -1,40 +1,32 @@
 """The sitemap sections of the alliance's own pages (see alliance/kernel/sitemaps.py)."""
 
-from django.http import Http404
+from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
-from django.utils import translation
 
 from alliance.content.models import Event, Initiative, Page, Scenario
-from alliance.kernel.sitemaps import BilingualSitemap, languages
+from alliance.kernel.sitemaps import BilingualSitemap
 
 
-class StaticViewSitemap(BilingualSitemap):
+class StaticViewSitemap(Sitemap):
     """The fixed pages: home, the section indexes and the form to join."""
 
-    url_names = [
-        "alliance:home",
-        "news:article-list",
-        "members:member-list",
-        "members:join",
-        "alliance:scenario-list",
-        "alliance:event-list",
-        "alliance:initiative-list",
-    ]
+    i18n = True
+    alternates = True
+    x_default = True
 
-    def overview(self):
-        return (1, 1, None)
+    def items(self):
+        return [
+            "alliance:home",
+            "news:article-list",
+            "members:member-list",
+            "members:join",
+            "alliance:scenario-list",
+            "alliance:event-list",
+            "alliance:initiative-list",
+        ]
 
-    def entries(self, page):
-        if page not in (None, 1):
-            raise Http404("No such sitemap page.")
-        entries = []
-        for name in self.url_names:
-            paths = []
-            for code in languages():
-                with translation.override(code):
-                    paths.append((code, reverse(name)))
-            entries.append((paths, None))
-        return entries
+    def location(self, item):
+        return reverse(item)
 
 
 class PageSitemap(BilingualSitemap):

@@ -20,15 +20,16 @@ from alliance.project.api_router import router
 from members.sitemaps import MemberSitemap
 from news.sitemaps import ArticleSitemap
 
-# The sections of /sitemap.xml, each at /sitemap-<section>.xml.
+# The sections of /sitemap.xml, each at /sitemap-<section>.xml. Classes, not
+# instances: the views make a new one for each request.
 SITEMAPS = {
-    "static": content_sitemaps.StaticViewSitemap(),
-    "pages": content_sitemaps.PageSitemap(),
-    "news": ArticleSitemap(),
-    "members": MemberSitemap(),
-    "scenarios": content_sitemaps.ScenarioSitemap(),
-    "events": content_sitemaps.EventSitemap(),
-    "initiatives": content_sitemaps.InitiativeSitemap(),
+    "static": content_sitemaps.StaticViewSitemap,
+    "pages": content_sitemaps.PageSitemap,
+    "news": ArticleSitemap,
+    "members": MemberSitemap,
+    "scenarios": content_sitemaps.ScenarioSitemap,
+    "events": content_sitemaps.EventSitemap,
+    "initiatives": content_sitemaps.InitiativeSitemap,
 }
 
 urlpatterns = [

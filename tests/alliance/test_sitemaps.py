@@ -170,8 +170,10 @@ def test_sections_are_split_into_pages_of_primary_key_ranges(client, monkeypatch
     pages = [loc for loc in locations if loc.startswith(f"{ORIGIN}/sitemap-news.xml")]
     first = (articles[0].pk - 1) // 2 + 1
     last = (articles[-1].pk - 1) // 2 + 1
+    # Every range up to the last article's: the bare address is page 1 (the
+    # ranges before the first article's, if any, are valid empty pages).
     assert pages == [f"{ORIGIN}/sitemap-news.xml"] + [
-        f"{ORIGIN}/sitemap-news.xml?p={page}" for page in range(first + 1, last + 1)
+        f"{ORIGIN}/sitemap-news.xml?p={page}" for page in range(2, last + 1)
     ]
     seen = []
     for page in pages:
@@ -183,8 +185,12 @@ def test_sections_are_split_into_pages_of_primary_key_ranges(client, monkeypatch
         for article in published
         for prefix in ("", "/zh-hans")
     )
-    # The bare address is the section's first page.
+    # Page `first` holds the first article, and the bare address is page 1.
     assert fetch(client, f"/sitemap-news.xml?p={first}").findall(f"{NS}url")
+    assert (
+        client.get("/sitemap-news.xml?p=1").content
+        == client.get("/sitemap-news.xml").content
+    )
 
 
 @pytest.mark.parametrize(
