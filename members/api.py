@@ -63,14 +63,6 @@ class MemberViewSet(PublicViewSet):
     )
     serializer_class = MemberSerializer
     filterset_class = MemberFilter
-    search_fields = [
-        "name_en",
-        "name_zh_hans",
-        "short_name_en",
-        "short_name_zh_hans",
-        "summary_en",
-        "summary_zh_hans",
-    ]
     ordering_fields = ["id", "updated_at", "name_en", "joined_on"]
 
 

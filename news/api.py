@@ -33,7 +33,6 @@ class ArticleViewSet(PublicViewSet):
     serializer_class = ArticleSerializer
     filterset_class = ArticleFilter
     changed_field = "changed_at"
-    search_fields = ["title_en", "title_zh_hans", "summary_en", "summary_zh_hans"]
     ordering_fields = ["id", "updated_at", "published_at"]
     nested = (
         Nested("tags", "tag-detail", order=("tag__slug",)),

@@ -55,7 +55,6 @@ class ScenarioViewSet(PublicViewSet):
     )
     serializer_class = ScenarioSerializer
     filterset_class = ScenarioFilter
-    search_fields = ["title_en", "title_zh_hans", "summary_en", "summary_zh_hans"]
 
 
 class FieldViewSet(PublicViewSet):
@@ -102,7 +101,6 @@ class EventViewSet(PublicViewSet):
     nested = (Nested("members", "member-detail", order=("member__name",)),)
     serializer_class = EventSerializer
     filterset_class = EventFilter
-    search_fields = ["name_en", "name_zh_hans", "city_en", "city_zh_hans"]
     ordering_fields = ["id", "updated_at", "starts_on"]
 
 
@@ -121,7 +119,6 @@ class InitiativeViewSet(PublicViewSet):
     nested = (Nested("participants", "member-detail", order=("member__name",)),)
     serializer_class = InitiativeSerializer
     filterset_class = InitiativeFilter
-    search_fields = columns("name")
 
     def attach_related(self, items):
         """Also give each item `public_participations`: its organizations, in one query."""
@@ -141,5 +138,4 @@ class PageViewSet(PublicViewSet):
 
     queryset = Page.objects.published()
     serializer_class = PageSerializer
-    search_fields = ["title_en", "title_zh_hans", "summary_en", "summary_zh_hans"]
     ordering_fields = ["id", "updated_at", "order"]

@@ -528,7 +528,8 @@ class PublicViewSet(PublicAPIMixin, viewsets.ReadOnlyModelViewSet):
     """A read-only resource of published items, looked up by slug.
 
     Subclasses set `queryset` (starting from `published()`), `serializer_class`,
-    and optionally `filterset_class`, `search_fields`, `ordering_fields`.
+    and optionally `filterset_class`, `ordering_fields`, and `search_fields`
+    where the model has no search document (see `SearchFilter`).
     """
 
     lookup_field = "slug"

@@ -53,7 +53,6 @@ class TombstoneViewSet(PublicAPIMixin, mixins.ListModelMixin, viewsets.GenericVi
     serializer_class = TombstoneSerializer
     filterset_class = TombstoneFilter
     pagination_class = TombstonePagination
-    changed_field = "removed_at"
     base_parameters = {"lang", "cursor", "page_size", "format"}
+    # Only the filters of TombstoneFilter; the order is the pagination's.
     filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
-    ordering_fields = ["removed_at"]
