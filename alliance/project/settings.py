@@ -52,7 +52,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
-    "django.contrib.humanize",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
@@ -65,7 +64,6 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "import_export",
     "django_countries",
-    "template_partials",
     # Versions of members, articles, scenarios, events, initiatives and
     # pages: a table per model, diffs and "revert" in the admin.
     "simple_history",

@@ -3,7 +3,6 @@
 import functools
 import hashlib
 import json
-import re
 
 from django import template
 from django.conf import settings
@@ -12,7 +11,7 @@ from django.http import QueryDict
 from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.html import escape, format_html, format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import (
     get_language,
@@ -158,22 +157,6 @@ def json_ld(data):
     return format_html(
         '<script type="application/ld+json">{}</script>', mark_safe(text)
     )
-
-
-@register.filter
-def highlight(text, query):
-    """Escape text and wrap each occurrence of the query in <mark>."""
-    text = str(text or "")
-    if not query:
-        return escape(text)
-    pattern = re.compile(re.escape(query), re.IGNORECASE)
-    parts, last = [], 0
-    for match in pattern.finditer(text):
-        parts.append(escape(text[last : match.start()]))
-        parts.append(format_html("<mark>{}</mark>", match.group(0)))
-        last = match.end()
-    parts.append(escape(text[last:]))
-    return mark_safe("".join(parts))
 
 
 @register.inclusion_tag("includes/bar_chart.html")
