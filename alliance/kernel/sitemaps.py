@@ -24,6 +24,7 @@ changes, and answering conditional requests with the site's change time.
 
 import functools
 
+from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps import views as sitemap_views
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger
@@ -140,6 +141,19 @@ class BilingualSitemap(Sitemap):
 
     def lastmod(self, item):
         return item["changed_on"]
+
+    def get_urls(self, page=1, site=None, protocol=None):
+        urls = super().get_urls(page=page, site=site, protocol=protocol)
+        # The framework makes the x-default address by removing the first
+        # "/<default language>/" from the default language's: with the default
+        # language unprefixed that would cut a slug such as "en" out of it.
+        # The default language's own address is the one.
+        for url in urls:
+            by_language = {alt["lang_code"]: alt for alt in url["alternates"]}
+            if "x-default" in by_language:
+                default = by_language[settings.LANGUAGE_CODE]["location"]
+                by_language["x-default"]["location"] = default
+        return urls
 
     def get_latest_lastmod(self):
         """The section's latest change, which stands for each of its pages in the index.

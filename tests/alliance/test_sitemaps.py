@@ -101,6 +101,17 @@ def test_every_kind_of_published_page_is_listed_in_both_languages(client):
         assert alternates(urls[english]) == alternates(urls[chinese]) == expected
 
 
+def test_the_default_address_of_a_page_whose_slug_is_a_language_code(client):
+    ArticleFactory(slug="en")
+    urls = {url.findtext(f"{NS}loc"): url for url in crawl(client)}
+    english = f"{ORIGIN}/news/en/"
+    assert alternates(urls[english]) == {
+        "en": english,
+        "zh-hans": f"{ORIGIN}/zh-hans/news/en/",
+        "x-default": english,
+    }
+
+
 def test_no_draft_or_scheduled_content_of_any_kind_is_listed(client):
     PageFactory(slug="hidden-page", status="draft")
     ArticleFactory(slug="hidden-article", status="draft")
