@@ -206,8 +206,10 @@ class Publishable(models.Model):
 
     def save(self, *args, **kwargs):
         self.normalize_line_endings()
+        before = self._stored_summary(kwargs.get("update_fields"))
         super().save(*args, **kwargs)
-        self._record_public_change()
+        if before is not False:
+            self._record_public_change(before)
 
     def normalize_line_endings(self):
         """Store text with "\\n" line endings, whatever the browser posted.
@@ -224,22 +226,6 @@ class Publishable(models.Model):
                 values[field.attname] = value.replace("\r\n", "\n").replace("\r", "\n")
 
     @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        # This runs for every row read, so it checks the loaded names rather
-        # than asking the instance which fields are deferred.
-        instance._remember_public_state(
-            loaded="slug" in field_names and "status" in field_names
-        )
-        return instance
-
-    def _remember_public_state(self, loaded=True):
-        # Deferred fields (e.g. `.only()`) leave the state unknown: treat as not public.
-        self._was_published = loaded and self.is_published
-        self._loaded_slug = self.slug if loaded else None
-        self._loaded_summary = self._summary() if loaded else None
-
-    @classmethod
     def _summary_columns(cls):
         names = cls.__dict__.get("_summary_column_names")
         if names is None:
@@ -247,27 +233,62 @@ class Publishable(models.Model):
             cls._summary_column_names = names
         return names
 
+    @classmethod
+    def _public_fields(cls):
+        """The fields whose values decide what the public sees of an object."""
+        names = {"slug", "status", *cls._summary_columns()}
+        if cls.publish_time_field:
+            names.add(cls.publish_time_field)
+        return names
+
+    def _stored_summary(self, update_fields=None):
+        """What objects that nest this one show of it as stored: slug, visibility, title.
+
+        Read from the database just before a save, so that nothing needs to
+        be remembered of the rows a query loads (a query with `.only()` costs
+        one query, whatever it leaves out). None for an object not stored
+        yet; False when the save cannot change any of it (its `update_fields`
+        leave all of it out).
+        """
+        if self._state.adding:
+            return None
+        if update_fields is not None and self._public_fields().isdisjoint(
+            update_fields
+        ):
+            return False
+        model = type(self)
+        return (
+            model._base_manager.using(self._state.db)
+            .filter(pk=self.pk)
+            .annotate(
+                stored_published=models.ExpressionWrapper(
+                    model.published_condition(), output_field=models.BooleanField()
+                )
+            )
+            .values_list("slug", "stored_published", *self._summary_columns())
+            .first()
+        )
+
     def _summary(self):
         """What objects that nest this one show of it: slug, visibility and title."""
-        titles = (self.__dict__.get(column) for column in self._summary_columns())
+        titles = (getattr(self, column) for column in self._summary_columns())
         return (self.slug, self.is_published, *titles)
 
-    def _record_public_change(self):
-        """Leave a tombstone when this object stops being public; clear it when it returns."""
-        was_published = getattr(self, "_was_published", False)
-        old_slug = getattr(self, "_loaded_slug", None)
+    def _record_public_change(self, before):
+        """Leave a tombstone when this object stops being public; clear it when it returns.
+
+        `before` is its summary as stored before the save (`_stored_summary`).
+        """
+        old_slug, was_published = before[:2] if before else (None, False)
+        after = self._summary()
         if was_published and not self.is_published:
-            bury(type(self), [old_slug or self.slug], "unpublished")
-        elif was_published and old_slug and old_slug != self.slug:
+            bury(type(self), [old_slug], "unpublished")
+        elif was_published and old_slug != self.slug:
             bury(type(self), [old_slug], "deleted")
         if self.is_published and (not was_published or old_slug != self.slug):
             revive(type(self), [self.slug])
-        loaded_summary = getattr(self, "_loaded_summary", None)
-        if loaded_summary is not None and loaded_summary != self._summary():
+        if before is not None and tuple(before) != after:
             touch_referrers(type(self), [self.pk])
-        self._remember_public_state(
-            loaded=self.get_deferred_fields().isdisjoint({"slug", "status"})
-        )
 
     @property
     def is_published(self):
