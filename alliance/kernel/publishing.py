@@ -128,19 +128,37 @@ class PublishableQuerySet(models.QuerySet):
     def published(self, now=None):
         return self.filter(self.model.published_condition(now=now))
 
+    def scheduled(self, now=None):
+        """Rows that publish themselves later: published, with a publish time still to come.
+
+        Only models with a `publish_time_field` have any; `is_scheduled` is
+        the same rule for one object in Python.
+        """
+        field = self.model.publish_time_field
+        if field is None:
+            return self.none()
+        return self.filter(
+            status=Status.PUBLISHED, **{f"{field}__gt": now or timezone.now()}
+        )
+
     def next_publish_time(self, now=None):
         """When the next row publishes itself (see `Publishable.publish_time_field`), or None."""
         field = self.model.publish_time_field
         if field is None:
             return None
-        return (
-            self.filter(
-                status=Status.PUBLISHED, **{f"{field}__gt": now or timezone.now()}
-            )
-            .order_by(field)
-            .values_list(field, flat=True)
-            .first()
-        )
+        return self.scheduled(now).order_by(field).values_list(field, flat=True).first()
+
+    def drafts(self):
+        """Rows set to draft (neither published nor scheduled)."""
+        return self.filter(status=Status.DRAFT)
+
+    def to_publish(self):
+        """What `publish()` changes: the rows not set to published yet."""
+        return self.exclude(status=Status.PUBLISHED)
+
+    def to_unpublish(self):
+        """What `unpublish()` changes: the rows not set back to draft yet."""
+        return self.exclude(status=Status.DRAFT)
 
     def unpublished(self):
         """Return what a public surface must not show: the complement of published()."""
@@ -149,7 +167,7 @@ class PublishableQuerySet(models.QuerySet):
     def publish(self):
         """Publish every object of the queryset; return how many changed."""
 
-        changing = self.exclude(status=Status.PUBLISHED)
+        changing = self.to_publish()
         slugs = list(changing.values_list("slug", flat=True))
         pks = list(changing.values_list("pk", flat=True))
         count = changing.update(status=Status.PUBLISHED, updated_at=timezone.now())
@@ -163,7 +181,7 @@ class PublishableQuerySet(models.QuerySet):
 
         visible = list(self.published().values_list("slug", flat=True))
         pks = list(self.published().values_list("pk", flat=True))
-        count = self.exclude(status=Status.DRAFT).update(
+        count = self.to_unpublish().update(
             status=Status.DRAFT, updated_at=timezone.now()
         )
         bury(self.model, visible, "unpublished")
@@ -292,14 +310,47 @@ class Publishable(models.Model):
 
     @property
     def is_published(self):
-        return self.status == Status.PUBLISHED
+        """Whether the public sees this object now: `published_condition` in Python."""
+        if self.status != Status.PUBLISHED:
+            return False
+        if self.publish_time_field is None:
+            return True
+        moment = getattr(self, self.publish_time_field)
+        return moment is not None and moment <= timezone.now()
+
+    @property
+    def is_scheduled(self):
+        """Whether it will publish itself later: `scheduled()` in Python."""
+        if self.status != Status.PUBLISHED or self.publish_time_field is None:
+            return False
+        moment = getattr(self, self.publish_time_field)
+        return moment is not None and moment > timezone.now()
 
     @classmethod
     def published_condition(cls, prefix="", now=None):
         """What `published()` asks of a row, as a condition on `prefix` + field.
 
+        Published, and where the model has a publish time, that time has
+        come: a scheduled row (an article published with a publish time in
+        the future) appears by itself when its time comes; nothing has to run.
+
         For filtering across a relation (`Tag.published_condition("tag__")`)
         with a join rather than a subquery. `is_published` is the same rule
         for one object in Python.
         """
-        return models.Q(**{f"{prefix}status": Status.PUBLISHED})
+        condition = models.Q(**{f"{prefix}status": Status.PUBLISHED})
+        if cls.publish_time_field is not None:
+            condition &= models.Q(
+                **{f"{prefix}{cls.publish_time_field}__lte": now or timezone.now()}
+            )
+        return condition
+
+
+def if_published(obj):
+    """`obj` when the public may see it, else None.
+
+    For a related object that may be a draft (a scenario's field, the event
+    an article reports on): pages, API answers and structured data show it
+    only through this.
+    """
+    return obj if obj is not None and obj.is_published else None

@@ -3,21 +3,15 @@
 import datetime
 
 import pytest
-from django.apps import apps
 from django.utils import timezone
 
 from alliance.kernel import tombstones
 from alliance.kernel.models import Tombstone
-from alliance.kernel.publishing import Publishable
 from news.models import Article
-from tests import factories
 from tests.factories import ArticleFactory, MemberFactory, TagFactory
+from tests.helpers import factory_of, public_models
 
 pytestmark = pytest.mark.django_db
-
-
-def public_models():
-    return [m for m in apps.get_models() if issubclass(m, Publishable)]
 
 
 def test_every_public_model_states_the_rule_in_sql_and_python():
@@ -98,19 +92,6 @@ def test_an_edit_that_nesting_answers_do_not_show_leaves_them_alone():
     tag.name_zh_hans = tag.name_zh_hans  # nothing shown changes
     tag.save()
     assert updated(article) == past
-
-
-def factory_of(model):
-    """The factory that makes rows of a public model."""
-    found = [
-        made
-        for made in vars(factories).values()
-        if isinstance(made, type)
-        and issubclass(made, factories.PublishedFactory)
-        and getattr(made._meta, "model", None) is model
-    ]
-    assert len(found) == 1, model
-    return found[0]
 
 
 @pytest.mark.parametrize(
