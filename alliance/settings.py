@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "alliance",
     "members",
     "news",
+    "registrations",
 ]
 
 MIDDLEWARE = [
@@ -437,6 +438,13 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=CONTACT_EMAIL)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Who hears about new membership applications.
+# Event registration: submissions of the form a client address may make an hour.
+REGISTRATION_RATE_LIMIT = env.int("REGISTRATION_RATE_LIMIT", default=20)
+# The font of name badges: one that has Chinese and Latin letters (Debian's
+# fonts-noto-cjk; in a .ttc collection, the Simplified Chinese face).
+BADGE_FONT = env.str(
+    "BADGE_FONT", default="/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+)
 MEMBERSHIP_NOTIFY_EMAILS = env.list("MEMBERSHIP_NOTIFY_EMAILS", default=[CONTACT_EMAIL])
 
 # --- API --------------------------------------------------------------------
