@@ -68,7 +68,7 @@ def test_the_form_is_valid_html_in_both_languages(client, event):
         response = client.get(path)
         assert response.status_code == 200
         assert_valid_html(response.content.decode())
-    assert "注册" in client.get("/zh-hans/events/forum/register/").content.decode()
+    assert "报名参加" in client.get("/zh-hans/events/forum/register/").content.decode()
 
 
 def test_a_registration_is_confirmed_with_a_ticket_and_a_calendar_file(client, event):
