@@ -9,7 +9,11 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from registrations.models import Registration, Status
-from tests.factories import EventFactory, RegistrationFactory, RegistrationSettingsFactory
+from tests.factories import (
+    EventFactory,
+    RegistrationFactory,
+    RegistrationSettingsFactory,
+)
 from tests.helpers import role_group
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +68,9 @@ def test_a_ticket_is_checked_in_once_then_reported_with_its_time(client, event, 
 
 
 def test_the_scanner_gets_json_with_the_counts(client, event, staff):
-    registration = RegistrationFactory(event=event, name="Lin Wei", organization="Sky Eye")
+    registration = RegistrationFactory(
+        event=event, name="Lin Wei", organization="Sky Eye"
+    )
     RegistrationFactory(event=event, status=Status.WAITLISTED)
     answer = scan(client, registration.ticket_token, accept="application/json")
     assert answer["Content-Type"] == "application/json"
@@ -79,7 +85,9 @@ def test_the_scanner_gets_json_with_the_counts(client, event, staff):
     assert counts["checked_in"] == 1
 
 
-@pytest.mark.parametrize("status", [Status.CANCELLED, Status.WAITLISTED, Status.PENDING])
+@pytest.mark.parametrize(
+    "status", [Status.CANCELLED, Status.WAITLISTED, Status.PENDING]
+)
 def test_a_ticket_that_holds_no_place_is_refused(client, event, staff, status):
     registration = RegistrationFactory(event=event, status=status)
     answer = scan(client, registration.ticket_token, accept="application/json")
@@ -106,14 +114,18 @@ def test_manual_search_without_javascript(client, event, staff):
     RegistrationFactory(event=event, name="Lin Cancelled", status=Status.CANCELLED)
     page = client.get(URL, {"q": "lin"}).content.decode()
     assert "Lin Wei" in page and "Zhang San" not in page and "Lin Cancelled" not in page
-    assert client.get(URL, {"q": "orbit.example"}).content.decode().count("Lin Wei") == 1
+    assert (
+        client.get(URL, {"q": "orbit.example"}).content.decode().count("Lin Wei") == 1
+    )
     response = client.post(URL, {"registration": lin.pk})
     assert "Checked in" in response.content.decode()
     lin.refresh_from_db()
     assert lin.checked_in_at is not None
 
 
-def test_the_desk_may_use_the_camera_and_loads_its_script_from_the_site(client, event, staff):
+def test_the_desk_may_use_the_camera_and_loads_its_script_from_the_site(
+    client, event, staff
+):
     response = client.get(URL)
     assert "camera=(self)" in response["Permissions-Policy"]
     assert "microphone=()" in response["Permissions-Policy"]

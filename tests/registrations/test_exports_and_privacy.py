@@ -134,7 +134,9 @@ def test_erasure_after_the_retention_time_is_idempotent(event, client):
         ends_on=timezone.localdate() - datetime.timedelta(days=39),
     )
     RegistrationSettingsFactory(event=past, retention_days=30)
-    old = RegistrationFactory(event=past, name="Old Person", checked_in_at=timezone.now())
+    old = RegistrationFactory(
+        event=past, name="Old Person", checked_in_at=timezone.now()
+    )
     link = old.get_manage_url()
     current = RegistrationFactory(event=event, name="New Person")
     out = io.StringIO()

@@ -22,7 +22,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def event():
-    event = EventFactory(slug="forum", name_en="Space data forum", name_zh_hans="空间数据论坛")
+    event = EventFactory(
+        slug="forum", name_en="Space data forum", name_zh_hans="空间数据论坛"
+    )
     RegistrationSettingsFactory(event=event, capacity=2)
     return event
 
@@ -58,9 +60,10 @@ def test_an_event_without_settings_takes_no_registrations_and_shows_no_link(clie
 def test_the_event_page_links_to_the_form(client, event):
     html = client.get("/events/forum/").content.decode()
     assert 'href="/events/forum/register/"' in html
-    assert 'href="/zh-hans/events/forum/register/"' in client.get(
-        "/zh-hans/events/forum/"
-    ).content.decode()
+    assert (
+        'href="/zh-hans/events/forum/register/"'
+        in client.get("/zh-hans/events/forum/").content.decode()
+    )
 
 
 def test_the_form_is_valid_html_in_both_languages(client, event):
@@ -98,13 +101,20 @@ def test_a_registration_in_chinese_is_answered_in_chinese(client, event):
 
 
 def test_the_ticket_holds_a_signed_token_and_no_personal_data(event):
-    registration = RegistrationFactory(event=event, name="Lin Wei", email="lin@example.org")
+    registration = RegistrationFactory(
+        event=event, name="Lin Wei", email="lin@example.org"
+    )
     token = registration.ticket_token
     assert "Lin" not in token and "example" not in token
     assert token.startswith(registration.code + ":")
     # The ticket is no key to the registrant's page, and a forged one is refused.
     assert Registration.code_from(token, salt="registrations.manage") is None
-    assert Registration.code_from(registration.code + ":forged", salt="registrations.ticket") is None
+    assert (
+        Registration.code_from(
+            registration.code + ":forged", salt="registrations.ticket"
+        )
+        is None
+    )
 
 
 def test_a_second_registration_of_the_same_address_looks_the_same_to_a_stranger(
@@ -148,7 +158,7 @@ def test_a_full_event_without_waiting_list_closes_the_form_with_a_clear_message(
     RegistrationFactory.create_batch(2, event=event)
     response = client.get("/events/forum/register/")
     assert "The event is full" in response.content.decode()
-    assert b"<form class=\"form\"" not in response.content
+    assert b'<form class="form"' not in response.content
     assert Registration.objects.count() == 2
 
 
@@ -196,9 +206,14 @@ def test_a_registrant_changes_their_details_through_the_private_link(client, eve
 
 def test_a_wrong_or_tampered_link_is_a_404(client, event):
     registration = RegistrationFactory(event=event)
-    assert client.get(f"/events/forum/registration/{registration.code}:nope/").status_code == 404
     assert (
-        client.get(f"/events/forum/registration/{registration.ticket_token}/").status_code
+        client.get(f"/events/forum/registration/{registration.code}:nope/").status_code
+        == 404
+    )
+    assert (
+        client.get(
+            f"/events/forum/registration/{registration.ticket_token}/"
+        ).status_code
         == 404
     )
 
@@ -244,7 +259,9 @@ def test_the_form_is_closed_before_it_opens_and_after_it_closes(client, event):
         assert Registration.objects.count() == 0
 
 
-def test_members_are_confirmed_at_once_and_others_await_approval(client, event, admin_client):
+def test_members_are_confirmed_at_once_and_others_await_approval(
+    client, event, admin_client
+):
     MemberFactory(website="https://www.orbit.example/")
     settings = event.registration_settings
     settings.approval = Approval.NON_MEMBERS
@@ -286,10 +303,15 @@ def test_own_questions_are_asked_checked_and_stored(client, event):
     assert bad.status_code == 400
     assert set(bad.context["form"].errors) == {meal.field_name, guests.field_name}
     register(client, **{meal.field_name: "Vegetarian", guests.field_name: "2"})
-    assert Registration.objects.get().answers == {str(meal.pk): "Vegetarian", str(guests.pk): 2}
+    assert Registration.objects.get().answers == {
+        str(meal.pk): "Vegetarian",
+        str(guests.pk): 2,
+    }
 
 
-def test_the_registration_pages_are_never_stored_in_the_response_cache(client, event, settings):
+def test_the_registration_pages_are_never_stored_in_the_response_cache(
+    client, event, settings
+):
     settings.RESPONSE_CACHE_SECONDS = 600
     first = client.get("/events/forum/register/")
     assert "csrftoken" in first.cookies or "Cookie" in first.get("Vary", "")
