@@ -36,6 +36,7 @@
       );
     }
     if (answer.counts) showCounts(answer.counts);
+    result.scrollIntoView({ block: "nearest" });
   }
 
   function send(ticket) {
