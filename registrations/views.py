@@ -1,6 +1,7 @@
 from functools import wraps
 
 from django.conf import settings
+from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -195,7 +196,9 @@ def manage(request, slug, token):
 
 def _staff_event(request, slug):
     """The event, for a signed-in user allowed to check people in."""
-    if not request.user.is_authenticated:
+    # Signed in to the admin as staff, with the second factor where the
+    # admin asks for one.
+    if not admin.site.has_permission(request):
         raise _LoginRequired
     if not request.user.has_perm("registrations.check_in"):
         raise PermissionDenied(_("Only Event staff may check people in."))

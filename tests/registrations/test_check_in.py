@@ -134,3 +134,12 @@ def test_the_desk_may_use_the_camera_and_loads_its_script_from_the_site(
     assert "/static/registrations/vendor/jsqr-1.4.0/jsQR.js" in html
     # Elsewhere the camera stays closed.
     assert "camera=()" in client.get("/events/forum/register/")["Permissions-Policy"]
+
+
+def test_the_desk_asks_for_the_second_factor_when_the_admin_does(
+    client, event, staff, settings
+):
+    settings.ADMIN_REQUIRE_2FA = True
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
