@@ -47,6 +47,23 @@ class RegistrationSettingsAdmin(TabbedTranslationAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("event")
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "capacity" in form.changed_data:
+            site_url = request.build_absolute_uri("/").rstrip("/")
+            promoted = services.fill_free_places(obj.event, site_url=site_url)
+            if promoted:
+                self.message_user(
+                    request,
+                    ngettext(
+                        "%(n)d person on the waiting list is now confirmed, and told.",
+                        "%(n)d people on the waiting list are now confirmed, and told.",
+                        len(promoted),
+                    )
+                    % {"n": len(promoted)},
+                    messages.SUCCESS,
+                )
+
     @admin.display(description=_("confirmed / capacity"))
     def places(self, obj):
         confirmed = Registration.objects.filter(

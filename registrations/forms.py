@@ -97,6 +97,10 @@ class RegistrationForm(forms.Form):
         self.questions = list(registration_settings.questions.all())
         for question in self.questions:
             self.fields[question.field_name] = self._question_field(question)
+        # The agreement comes last, after the event's own questions.
+        if "consent" in self.fields:
+            self.fields["consent"] = self.fields.pop("consent")
+            self.fields["consent"].label_suffix = ""
 
     @staticmethod
     def _question_field(question):

@@ -126,6 +126,13 @@ def promote_waitlisted(event, site_url):
     return promoted
 
 
+def fill_free_places(event, *, site_url):
+    """After the capacity was raised (or removed): the waiting list moves up."""
+    with transaction.atomic():
+        _locked_settings(event)
+        return promote_waitlisted(event, site_url)
+
+
 def cancel(registration, *, site_url):
     """Cancel a registration; its place goes to the first on the waiting list."""
     with transaction.atomic():

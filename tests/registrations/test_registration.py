@@ -316,3 +316,47 @@ def test_the_registration_pages_are_never_stored_in_the_response_cache(
     first = client.get("/events/forum/register/")
     assert "csrftoken" in first.cookies or "Cookie" in first.get("Vary", "")
     assert "no-cache" in first["Cache-Control"] or "max-age=0" in first["Cache-Control"]
+
+
+def test_raising_the_capacity_in_the_admin_confirms_the_waiting_list(
+    admin_client, event
+):
+    RegistrationFactory.create_batch(2, event=event)
+    first, second, third = RegistrationFactory.create_batch(
+        3, event=event, status=Status.WAITLISTED
+    )
+    page = admin_client.get(
+        f"/admin/registrations/registrationsettings/{event.pk}/change/"
+    )
+    form = page.context["adminform"].form
+    data = {
+        name: value
+        for name, value in {**form.initial}.items()
+        if value is not None and not isinstance(value, list | dict)
+    }
+    data.update(
+        {
+            "event": event.pk,
+            "capacity": 4,
+            "retention_days": 90,
+            "approval": "none",
+            "waitlist": "on",
+            "ask_organization": "on",
+            "questions-TOTAL_FORMS": 0,
+            "questions-INITIAL_FORMS": 0,
+        }
+    )
+    for name in ("opens_at", "closes_at"):
+        data.pop(name, None)
+    response = admin_client.post(
+        f"/admin/registrations/registrationsettings/{event.pk}/change/", data
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    statuses = [
+        r.status
+        for r in Registration.objects.filter(
+            pk__in=[first.pk, second.pk, third.pk]
+        ).order_by("pk")
+    ]
+    assert statuses == [Status.CONFIRMED, Status.CONFIRMED, Status.WAITLISTED]
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([first.email, second.email])
