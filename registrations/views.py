@@ -4,12 +4,14 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import time_format
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -60,11 +62,13 @@ def register(request, slug):
     reg_settings = event.registration_settings
     state = reg_settings.state()
     context = {"event": event, "settings": reg_settings, "state": state}
+    # A form sent when none is taken is refused (409), with the page that says why.
+    refused = 409 if request.method == "POST" else 200
     if state != "open":
-        return render(request, "registrations/register.html", context)
+        return render(request, "registrations/register.html", context, status=refused)
     context["full"] = full = _is_full(event)
     if full and not reg_settings.waitlist:
-        return render(request, "registrations/register.html", context)
+        return render(request, "registrations/register.html", context, status=refused)
     status = 200
     if request.method == "POST":
         attempts = count_in_window(
@@ -129,50 +133,52 @@ def manage(request, slug, token):
     event = _event_with_settings(slug)
     registration = _registration_from_token(event, token)
     reg_settings = event.registration_settings
-    editable = (
-        registration.status
-        in (
-            Status.CONFIRMED,
-            Status.PENDING,
-            Status.WAITLISTED,
-        )
-        and reg_settings.state() != "closed"
+    active = registration.status in (
+        Status.CONFIRMED,
+        Status.PENDING,
+        Status.WAITLISTED,
     )
+    # Details change while the form is open; a place can be given back
+    # until the event ends.
+    editable = active and reg_settings.state() != "closed"
+    cancellable = active and event.ends_on >= timezone.localdate()
+    cancelling = request.method == "POST" and request.POST.get("action") == "cancel"
     status = 200
     form = None
-    if editable:
-        if request.method == "POST" and request.POST.get("action") == "cancel":
-            services.cancel(registration, site_url=_site_url(request))
-            return redirect(request.path + "?done=cancelled")
-        if request.method == "POST":
-            form = RegistrationForm(
-                request.POST, registration_settings=reg_settings, with_email=False
-            )
-            if form.is_valid():
-                for name, value in form.registrant_data().items():
-                    setattr(registration, name, value)
-                registration.language = form.cleaned_data["language"]
-                registration.answers = form.answers()
-                registration.save()
-                site_url = _site_url(request)
-                emails.send_change(registration.pk, site_url)
-                return redirect(request.path + "?done=changed")
-            status = 400
-        else:
-            form = RegistrationForm(
-                registration_settings=reg_settings,
-                with_email=False,
-                initial=RegistrationForm.initial_for(registration),
-            )
-    elif request.method == "POST":
+    if cancelling and cancellable:
+        services.cancel(registration, site_url=_site_url(request))
+        return redirect(request.path + "?done=cancelled")
+    if request.method == "POST" and (cancelling or not editable):
         status = 409
+    elif request.method == "POST":
+        form = RegistrationForm(
+            request.POST, registration_settings=reg_settings, with_email=False
+        )
+        if form.is_valid():
+            for name, value in form.registrant_data().items():
+                setattr(registration, name, value)
+            registration.language = form.cleaned_data["language"]
+            registration.answers = form.answers()
+            registration.save()
+            site_url = _site_url(request)
+            transaction.on_commit(lambda: emails.send_change(registration.pk, site_url))
+            return redirect(request.path + "?done=changed")
+        status = 400
+    if editable and form is None:
+        form = RegistrationForm(
+            registration_settings=reg_settings,
+            with_email=False,
+            initial=RegistrationForm.initial_for(registration),
+        )
     ticket = None
     if registration.status == Status.CONFIRMED:
         svg = emails.ticket_svg(registration.ticket_token)
         ticket = mark_safe(
             svg.replace(
                 "<svg ",
-                '<svg role="img" aria-label="{}" '.format(_("Your ticket's QR code")),
+                format_html(
+                    '<svg role="img" aria-label="{}" ', _("Your ticket's QR code")
+                ),
                 1,
             )
         )
@@ -184,8 +190,9 @@ def manage(request, slug, token):
             "registration": registration,
             "form": form,
             "ticket": ticket,
+            "cancellable": cancellable,
             "done": request.GET.get("done", "")[:20],
-            "not_editable": request.method == "POST" and not editable,
+            "not_editable": status == 409,
         },
         status=status,
     )

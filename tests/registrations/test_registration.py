@@ -250,12 +250,13 @@ def test_the_form_is_closed_before_it_opens_and_after_it_closes(client, event):
     settings.save()
     response = client.get("/events/forum/register/")
     assert "Registration opens on" in response.content.decode()
-    assert register(client).status_code == 200
+    assert register(client).status_code == 409
     assert Registration.objects.count() == 0
     settings.opens_at = None
     settings.save()
     with time_machine.travel(timezone.now() + datetime.timedelta(days=40)):
         assert "closed" in client.get("/events/forum/register/").content.decode()
+        assert register(client).status_code == 409
         assert Registration.objects.count() == 0
 
 
@@ -360,3 +361,20 @@ def test_raising_the_capacity_in_the_admin_confirms_the_waiting_list(
     ]
     assert statuses == [Status.CONFIRMED, Status.CONFIRMED, Status.WAITLISTED]
     assert sorted(m.to[0] for m in mail.outbox) == sorted([first.email, second.email])
+
+
+def test_after_the_form_closes_details_are_fixed_but_a_place_can_be_given_back(
+    client, event
+):
+    registration = RegistrationFactory(event=event)
+    waiting = RegistrationFactory(event=event, status=Status.WAITLISTED)
+    settings = event.registration_settings
+    settings.closes_at = timezone.now() - datetime.timedelta(hours=1)
+    settings.save()
+    link = registration.get_manage_url()
+    page = client.get(link).content.decode()
+    assert "Change your details" not in page and "Cancel my registration" in page
+    assert client.post(link, data(name="Changed", action="change")).status_code == 409
+    assert client.post(link, {"action": "cancel"}).status_code == 302
+    waiting.refresh_from_db()
+    assert waiting.status == Status.CONFIRMED
