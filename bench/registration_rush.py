@@ -158,7 +158,7 @@ def setup(env, database_url, capacity):
         )
     # The server's settings, so that the session made here is valid there.
     os.environ.update(env)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alliance.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alliance.project.settings")
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -171,8 +171,8 @@ def setup(env, database_url, capacity):
     from django.contrib.sessions.backends.db import SessionStore
     from django.utils import timezone
 
-    from alliance.models import Event
-    from alliance.roles import sync_roles
+    from alliance.content.models import Event
+    from alliance.kernel.roles import sync_roles
     from registrations.models import Registration, RegistrationSettings
 
     sync_roles(apps)

@@ -5,13 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class RegistrationsConfig(AppConfig):
     name = "registrations"
     verbose_name = _("Event registrations")
-
-    def ready(self):
-        from django.db.models.signals import post_delete, post_save
-
-        from .models import RegistrationSettings
-        from .signals import settings_changed
-
-        # Whether an event takes registrations shows on its public page.
-        post_save.connect(settings_changed, sender=RegistrationSettings)
-        post_delete.connect(settings_changed, sender=RegistrationSettings)
+    # Whether an event takes registrations shows on its public page: saving
+    # its settings makes cached pages stale. Registrants and questions are
+    # private (see the models), so a rush of registrations leaves the cache be.
+    public_content = True

@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from alliance import ical
+from alliance.kernel import ical
 
 from .models import Registration, Status
 

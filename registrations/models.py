@@ -141,6 +141,8 @@ class QuestionKind(models.TextChoices):
 class Question(models.Model):
     """An event's own question, asked after the standard ones."""
 
+    private_content = True  # shown on the form only, which is never cached
+
     settings = models.ForeignKey(
         RegistrationSettings, on_delete=models.CASCADE, related_name="questions"
     )
@@ -217,6 +219,8 @@ def new_code():
 
 
 class Registration(models.Model):
+    private_content = True  # never on a public page
+
     event = models.ForeignKey(
         "alliance.Event",
         on_delete=models.CASCADE,

@@ -16,11 +16,11 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from alliance.api_backends import client_address
-from alliance.http import allow
-from alliance.middleware import PERMISSIONS_POLICY
-from alliance.models import Event
-from alliance.shared_cache import count as count_in_window
+from alliance.content.models import Event
+from alliance.kernel.api.backends import client_address
+from alliance.kernel.http import allow
+from alliance.kernel.middleware import PERMISSIONS_POLICY
+from alliance.kernel.shared_cache import count as count_in_window
 
 from . import emails, services
 from .forms import RegistrationForm

@@ -2,7 +2,7 @@ from django.db import migrations
 
 
 def sync_roles(apps, schema_editor):
-    from alliance.roles import sync_roles
+    from alliance.kernel.roles import sync_roles
 
     sync_roles(apps)
 

@@ -106,7 +106,10 @@ def test_a_visitor_registers_in_chinese_and_staff_check_the_ticket_in(
     assert confirmation.to == ["lin@example.org"]
     assert "空间数据论坛" in confirmation.subject
     assert "名额已确认" in confirmation.body
-    assert {name for name, *_ in confirmation.attachments} == {"forum.ics", "ticket.png"}
+    assert {name for name, *_ in confirmation.attachments} == {
+        "forum.ics",
+        "ticket.png",
+    }
 
     # The event is full: the next visitor joins the waiting list.
     second = browser.new_page()
@@ -142,7 +145,9 @@ def test_a_visitor_registers_in_chinese_and_staff_check_the_ticket_in(
         ],
     )
     try:
-        phone = phone_browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+        phone = phone_browser.new_context(
+            viewport=PHONE, is_mobile=True, has_touch=True
+        )
         phone.grant_permissions(["camera"], origin=url)
         desk = phone.new_page()
         sign_in(desk, url, "door")

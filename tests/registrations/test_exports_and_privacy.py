@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from alliance.kernel.changes import current_generation
 from members.spreadsheets import BYTE_ORDER_MARK
 from registrations.models import Registration, Status
 from tests.factories import (
@@ -153,3 +154,12 @@ def test_erasure_after_the_retention_time_is_idempotent(event, client):
     call_command("erase_registrations", stdout=out)
     assert "Erased the details of 0 registration(s)." in out.getvalue()
     assert Registration.objects.filter(anonymized_at__isnull=False).count() == 1
+
+
+def test_registrations_leave_cached_pages_be_and_settings_refresh_them(event):
+    before = current_generation()
+    RegistrationFactory(event=event)
+    assert current_generation() == before
+    event.registration_settings.capacity = 10
+    event.registration_settings.save()
+    assert current_generation() != before
