@@ -95,11 +95,18 @@ def _font_path():
     return path
 
 
-def _fit(pdf, text, width, sizes):
-    """The largest of `sizes` (points) at which `text` fits on one line of `width` mm."""
+def _fit(pdf, text, width, sizes, lines=1):
+    """The largest of `sizes` (points) at which `text` takes at most `lines` lines of `width` mm.
+
+    No word may be wider than a line (it would be cut in two); the smallest
+    size is the answer when none fits.
+    """
     for size in sizes:
         pdf.set_font_size(size)
-        if pdf.get_string_width(text) <= width:
+        if max(pdf.get_string_width(word) for word in text.split()) > width:
+            continue
+        wrapped = pdf.multi_cell(width, 5, text, dry_run=True, output="LINES")
+        if len(wrapped) <= lines:
             return size
     return sizes[-1]
 
@@ -118,7 +125,10 @@ def badges_pdf(queryset):
     pdf.add_font("badge", "", str(font), **options)
     pdf.set_font("badge", size=12)
     pdf.set_title(_("Name badges"))
-    text_width = LABEL_WIDTH - 3 * PADDING - QR_SIZE
+    # Name, organization and title across the label; the QR code and the
+    # event's name share its foot.
+    text_width = LABEL_WIDTH - 2 * PADDING
+    foot_width = LABEL_WIDTH - 3 * PADDING - QR_SIZE
     per_sheet = COLUMNS_PER_SHEET * ROWS_PER_SHEET
     registrations = list(
         queryset.filter(anonymized_at__isnull=True)
@@ -133,17 +143,20 @@ def badges_pdf(queryset):
         y = MARGIN_TOP + (place // COLUMNS_PER_SHEET) * LABEL_HEIGHT
         pdf.set_xy(x + PADDING, y + PADDING)
         pdf.set_text_color(7, 38, 70)
-        _fit(pdf, registration.name, text_width, (22, 18, 15, 12, 10))
-        pdf.multi_cell(text_width, 10, registration.name, max_line_height=10)
+        size = _fit(pdf, registration.name, text_width, (24, 20, 16, 13), lines=2)
+        pdf.multi_cell(text_width, size * 0.42, registration.name)
         pdf.set_text_color(60, 70, 80)
-        for line in (registration.organization, registration.title):
+        for line, sizes in (
+            (registration.organization, (12, 10, 9, 8)),
+            (registration.title, (11, 9, 8)),
+        ):
             if line:
                 pdf.set_x(x + PADDING)
-                _fit(pdf, line, text_width, (12, 10, 8))
-                pdf.multi_cell(text_width, 6, line, max_line_height=6)
+                size = _fit(pdf, line, text_width, sizes)
+                pdf.multi_cell(text_width, size * 0.45, line)
         pdf.set_font_size(8)
         pdf.set_xy(x + PADDING, y + LABEL_HEIGHT - PADDING - 5)
-        pdf.cell(text_width, 5, registration.event.name)
+        pdf.cell(foot_width, 5, registration.event.name)
         pdf.image(
             _png_stream(registration.ticket_token),
             x=x + LABEL_WIDTH - PADDING - QR_SIZE,
