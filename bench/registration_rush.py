@@ -209,6 +209,7 @@ def main():
     parser.add_argument("--checkin-seconds", type=float, default=120)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=48)
+    parser.add_argument("--port", type=int, default=None, help="default: a free one")
     args = parser.parse_args()
     capacity = args.capacity or int(args.registrations * 0.9)
     database_url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE
@@ -223,7 +224,7 @@ def main():
     event, Registration, session_key, cookie_name = setup(env, database_url, capacity)
     from django.db.models import Count
 
-    server, base = start_gunicorn(env, workers=args.workers)
+    server, base = start_gunicorn(env, workers=args.workers, port=args.port, wait=90)
     report = {"registrations": args.registrations, "capacity": capacity}
     try:
         # Phase 1: everyone registers within the minute.
