@@ -6,7 +6,8 @@ event is full, so the next visitor joins the waiting list; the first
 cancels through the link in their email, and the second is confirmed and
 told. At the door, a member of Event staff on a phone (375 px wide) points
 the camera at the ticket (a video of the QR code stands in for the camera)
-and sees "checked in", then "already checked in at ...".
+and sees "checked in", then "already checked in at ..."; then exports the
+list of who came from the admin.
 """
 
 import io
@@ -170,3 +171,16 @@ def test_a_visitor_registers_in_chinese_and_staff_check_the_ticket_in(
         phone_browser.close()
     ann.refresh_from_db()
     assert ann.checked_in_at is not None and ann.checked_in_by == door
+
+    # After the doors close, the list of who came, from the admin.
+    office = browser.new_page()
+    sign_in(office, url, "door")
+    office.goto(url + "/admin/registrations/registration/?status__exact=confirmed")
+    office.locator("#action-toggle").check()
+    office.locator("select[name=action]").select_option("export_csv")
+    with office.expect_download() as download:
+        office.get_by_role("button", name="Go").click()
+    text = download.value.path().read_text(encoding="utf-8")
+    assert text.startswith("\ufeffevent,status,name,email")
+    assert "Ann Lee" in text and "林伟" not in text
+    office.close()
