@@ -9,6 +9,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from registrations.models import Registration, Status
+from tests.conftest import assert_valid_html
 from tests.factories import (
     EventFactory,
     RegistrationFactory,
@@ -143,3 +144,10 @@ def test_the_desk_asks_for_the_second_factor_when_the_admin_does(
     response = client.get(URL)
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
+
+
+def test_the_desk_and_the_search_are_valid_html(client, event, staff):
+    RegistrationFactory(event=event, name="Lin Wei")
+    for response in [client.get(URL), client.get(URL, {"q": "lin"})]:
+        assert response.status_code == 200
+        assert_valid_html(response.content.decode())

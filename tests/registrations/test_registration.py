@@ -194,6 +194,7 @@ def test_a_registrant_changes_their_details_through_the_private_link(client, eve
     page = client.get(link)
     assert page["Cache-Control"].startswith("max-age=0")
     assert "Lin Wei" in page.content.decode()
+    assert_valid_html(page.content.decode())
     response = client.post(
         link, data(name="Lin Wei-Ming", organization="Sky Eye", action="change")
     )
