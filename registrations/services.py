@@ -100,9 +100,13 @@ def register(*, event, data, answers, language, site_url):
             return registration, True
     except IntegrityError:
         # The same address, at the same instant, from another request.
-        existing = Registration.objects.active().get(
-            event=event, email=email, anonymized_at__isnull=True
+        existing = (
+            Registration.objects.active()
+            .filter(event=event, email=email, anonymized_at__isnull=True)
+            .first()
         )
+        if existing is None:
+            raise
         return existing, False
 
 
