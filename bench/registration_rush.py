@@ -225,7 +225,12 @@ def main():
     from django.db.models import Count
 
     server, base = start_gunicorn(env, workers=args.workers, port=args.port, wait=90)
-    report = {"registrations": args.registrations, "capacity": capacity}
+    report = {
+        "registrations": args.registrations,
+        "capacity": capacity,
+        # Other work on the machine slows every answer: say how busy it was.
+        "load_average_before": round(os.getloadavg()[0], 1),
+    }
     try:
         # Phase 1: everyone registers within the minute.
         results, took = paced(
@@ -298,6 +303,7 @@ def main():
     finally:
         stop(server)
 
+    report["load_average_after"] = round(os.getloadavg()[0], 1)
     report["overbooked"] = overbooked
     check = report["check_in"]
     passed = (
