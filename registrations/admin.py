@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modeltranslation.admin import TabbedTranslationAdmin, TranslationTabularInline
 
+from alliance.kernel.translated import columns
+
 from . import exports, services
 from .models import Question, Registration, RegistrationSettings, Status
 
@@ -32,7 +34,7 @@ class RegistrationSettingsAdmin(TabbedTranslationAdmin):
         "check_in_link",
     ]
     autocomplete_fields = ["event"]
-    search_fields = ["event__name_en", "event__name_zh_hans", "event__slug"]
+    search_fields = [*columns("event__name"), "event__slug"]
     inlines = [QuestionInline]
     fieldsets = [
         (None, {"fields": ["event", "opens_at", "closes_at"]}),
