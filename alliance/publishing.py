@@ -16,6 +16,9 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from .changes import Kind, announce
+from .tombstones import resource_of
+
 # Stands in for a slug while an address is reversed once; any valid slug would do.
 SLUG_MARK = "0-slug-0"
 
@@ -80,9 +83,10 @@ def touch_referrers(model, pks):
     for relation in model._meta.related_objects:
         referrer = relation.related_model
         if issubclass(referrer, Publishable):
-            referrer.objects.filter(**{f"{relation.field.name}__in": pks}).update(
-                updated_at=now
-            )
+            nesting = referrer.objects.filter(**{f"{relation.field.name}__in": pks})
+            public = list(nesting.published().values_list("slug", flat=True))
+            nesting.update(updated_at=now)
+            announce(resource_of(referrer), public, Kind.UPDATED, time=now)
 
 
 def touch_linked(sender, instance, action, reverse, model, pk_set, **kwargs):
@@ -91,8 +95,13 @@ def touch_linked(sender, instance, action, reverse, model, pk_set, **kwargs):
         return
     if not reverse and isinstance(instance, Publishable):
         type(instance).objects.filter(pk=instance.pk).update(updated_at=timezone.now())
+        if instance.is_published:
+            announce(resource_of(type(instance)), [instance.slug], Kind.UPDATED)
     elif reverse and pk_set and issubclass(model, Publishable):
-        model.objects.filter(pk__in=pk_set).update(updated_at=timezone.now())
+        linked = model.objects.filter(pk__in=pk_set)
+        public = list(linked.published().values_list("slug", flat=True))
+        linked.update(updated_at=timezone.now())
+        announce(resource_of(model), public, Kind.UPDATED)
 
 
 def touch_before_deletion(sender, instance, **kwargs):
@@ -139,10 +148,19 @@ class PublishableQuerySet(models.QuerySet):
         changing = self.exclude(status=Status.PUBLISHED)
         slugs = list(changing.values_list("slug", flat=True))
         pks = list(changing.values_list("pk", flat=True))
-        count = changing.update(status=Status.PUBLISHED, updated_at=timezone.now())
+        now = timezone.now()
+        count = changing.update(status=Status.PUBLISHED, updated_at=now)
         revive(self.model, slugs)
         touch_referrers(self.model, pks)
         content_changed()
+        # A scheduled article is published but not yet public: not announced.
+        live = self.model.objects.filter(pk__in=pks).published(now=now)
+        announce(
+            resource_of(self.model),
+            list(live.values_list("slug", flat=True)),
+            Kind.PUBLISHED,
+            time=now,
+        )
         return count
 
     def unpublish(self):
@@ -249,6 +267,9 @@ class Publishable(models.Model):
             bury(type(self), [old_slug], "deleted")
         if self.is_published and (not was_published or old_slug != self.slug):
             revive(type(self), [self.slug])
+            announce(resource_of(type(self)), [self.slug], Kind.PUBLISHED)
+        elif self.is_published:
+            announce(resource_of(type(self)), [self.slug], Kind.UPDATED)
         loaded_summary = getattr(self, "_loaded_summary", None)
         if loaded_summary is not None and loaded_summary != self._summary():
             touch_referrers(type(self), [self.pk])

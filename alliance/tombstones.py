@@ -10,6 +10,8 @@ not call `Model.delete`).
 from django.db.models.signals import post_delete
 from django.utils import timezone
 
+from .changes import Kind, announce
+
 # Model label -> API resource name.
 RESOURCES = {
     "members.member": "members",
@@ -39,6 +41,7 @@ def bury(model, slugs, reason):
         Tombstone.objects.update_or_create(
             resource=resource, slug=slug, defaults={"reason": reason, "removed_at": now}
         )
+    announce(resource, slugs, Kind.WITHDRAWN, time=now, reason=reason)
 
 
 def revive(model, slugs):

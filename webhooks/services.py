@@ -1,0 +1,316 @@
+"""Events from public changes, and their delivery to partners' endpoints.
+
+Each endpoint is sent its deliveries one at a time, oldest event first: a
+worker takes the endpoint's lease (a time in its row) and sends until
+nothing is due. A delivery that fails is tried again after each delay of
+`RETRY_DELAYS` (Standard Webhooks' schedule: about 27 hours in all), and
+the ones behind it wait, so a partner always receives changes in the order
+they happened. An endpoint that has failed for `DISABLE_AFTER` without one
+success is disabled and its contact told.
+"""
+
+import datetime
+import json
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models.functions import Now
+from django.urls import reverse
+from django.utils import timezone
+from standardwebhooks import Webhook
+
+from alliance.changes import Kind
+from alliance.tasks import enqueue_later, enqueue_on_commit, task
+
+from . import outbound
+from .emails import endpoint_disabled
+from .models import (
+    ATTEMPTS_KEPT,
+    DISABLE_AFTER,
+    Attempt,
+    Delivery,
+    DeliveryState,
+    Endpoint,
+    Event,
+)
+
+logger = logging.getLogger(__name__)
+
+# The wait before each try after the first.
+RETRY_DELAYS = [
+    datetime.timedelta(seconds=5),
+    datetime.timedelta(minutes=5),
+    datetime.timedelta(minutes=30),
+    datetime.timedelta(hours=2),
+    datetime.timedelta(hours=5),
+    datetime.timedelta(hours=10),
+    datetime.timedelta(hours=10),
+]
+# How long a worker may hold an endpoint before another may take it over
+# (it renews the lease while it works).
+LEASE = datetime.timedelta(minutes=5)
+# Deliveries read from the database at a time.
+BATCH = 200
+# How much of an answer an attempt keeps.
+ANSWER_KEPT = 500
+
+
+# --- Events -----------------------------------------------------------------
+
+
+def event_record(*, resource, slugs, kind, time, reason=""):
+    """Write the events of a public change for the endpoints that want it.
+
+    Runs in the transaction of the change (the kernel's `public_change`
+    signal), and queues the endpoints' deliveries for its commit. An
+    "updated" of an item that already has an event in this transaction adds
+    nothing: receivers read the item as it is when they are told.
+    """
+    endpoints = [
+        endpoint
+        for endpoint in Endpoint.objects.active()
+        if endpoint.wants(resource, kind)
+    ]
+    if not endpoints:
+        return []
+    if kind == Kind.UPDATED:
+        told = set(
+            Event.objects.filter(
+                resource=resource, slug__in=slugs, recorded_at=Now()
+            ).values_list("slug", flat=True)
+        )
+        slugs = [slug for slug in slugs if slug not in told]
+    events = Event.objects.bulk_create(
+        Event(resource=resource, slug=slug, kind=kind, reason=reason, occurred_at=time)
+        for slug in slugs
+    )
+    Delivery.objects.bulk_create(
+        Delivery(endpoint=endpoint, event=event)
+        for endpoint in endpoints
+        for event in events
+    )
+    if events:
+        for endpoint in endpoints:
+            enqueue_on_commit(deliver, endpoint_id=endpoint.pk)
+    return events
+
+
+def payload(event):
+    """The body of an event's deliveries: what changed, and where to read it.
+
+    Nothing but what the public API shows: a withdrawal says what its
+    tombstone says; the rest give the item's API address.
+    """
+    data = {
+        "resource": event.resource,
+        "slug": event.slug,
+        "kind": event.kind,
+        "changed_at": _utc(event.occurred_at),
+    }
+    if event.kind == Kind.WITHDRAWN:
+        data["reason"] = event.reason
+    else:
+        data["url"] = (
+            f"{settings.SITE_URL}{reverse('api:api-root')}{event.resource}/{event.slug}/"
+        )
+    return {"type": event.type, "timestamp": _utc(event.occurred_at), "data": data}
+
+
+def _utc(moment):
+    return moment.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
+
+
+# --- Deliveries ---------------------------------------------------------------
+
+
+@task(queue_name="webhooks")
+def deliver(*, endpoint_id):
+    """Send an endpoint's due deliveries in order, unless another worker is at it.
+
+    Answer how many were delivered.
+    """
+    delivered = 0
+    while _take_lease(endpoint_id):
+        try:
+            delivered += _send_in_order(endpoint_id)
+        finally:
+            Endpoint.objects.filter(pk=endpoint_id).update(lease_until=None)
+        # A delivery queued while the lease was held found it taken and
+        # left it to this worker: look once more after letting go.
+        if not _due(endpoint_id).exists():
+            break
+    attempts_prune()
+    return delivered
+
+
+def _take_lease(endpoint_id):
+    now = timezone.now()
+    return bool(
+        Endpoint.objects.active()
+        .filter(pk=endpoint_id)
+        .exclude(lease_until__gt=now)
+        .update(lease_until=now + LEASE)
+    )
+
+
+def _due(endpoint_id, now=None):
+    """Pending deliveries, when the first in line is due (or none)."""
+    first = (
+        Delivery.objects.pending()
+        .filter(endpoint_id=endpoint_id)
+        .in_order()
+        .values_list("next_attempt_at", flat=True)
+        .first()
+    )
+    pending = Delivery.objects.pending().filter(endpoint_id=endpoint_id)
+    if first is not None and first > (now or timezone.now()):
+        return pending.none()
+    return pending
+
+
+def _send_in_order(endpoint_id):
+    endpoint = Endpoint.objects.get(pk=endpoint_id)
+    lease_until = timezone.now() + LEASE
+    delivered = 0
+    while True:
+        batch = list(
+            Delivery.objects.pending()
+            .filter(endpoint=endpoint)
+            .in_order()
+            .select_related("event")[:BATCH]
+        )
+        if not batch:
+            return delivered
+        for delivery in batch:
+            now = timezone.now()
+            if delivery.next_attempt_at and delivery.next_attempt_at > now:
+                return delivered  # its retry is scheduled; the rest wait behind it
+            if lease_until - now < LEASE / 2:
+                lease_until = now + LEASE
+                Endpoint.objects.filter(pk=endpoint.pk).update(lease_until=lease_until)
+            if attempt(endpoint, delivery):
+                delivered += 1
+            elif delivery.state == DeliveryState.PENDING or not endpoint.is_active:
+                return delivered
+
+
+def signed_headers(endpoint, event, body, now):
+    signatures = " ".join(
+        Webhook(secret).sign(event.webhook_id, now, body)
+        for secret in endpoint.signing_secrets(now)
+    )
+    return {
+        "Content-Type": "application/json",
+        "User-Agent": f"{settings.SITE_SHORT_NAME}-webhooks",
+        "webhook-id": event.webhook_id,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": signatures,
+    }
+
+
+def attempt(endpoint, delivery):
+    """POST a delivery once, record the attempt, and plan what comes next.
+
+    Answer whether it was delivered (the endpoint answered 2xx).
+    """
+    event = delivery.event
+    now = timezone.now()
+    body = json.dumps(payload(event), ensure_ascii=False, separators=(",", ":"))
+    try:
+        answer = outbound.post(
+            endpoint.url,
+            body.encode(),
+            signed_headers(endpoint, event, body, now),
+        )
+    except outbound.RefusedDestination as refusal:
+        answer = outbound.Answer(None, b"", 0, error=str(refusal)[:300])
+    succeeded = answer.status is not None and 200 <= answer.status < 300
+    with transaction.atomic():
+        Attempt.objects.create(
+            delivery=delivery,
+            at=now,
+            succeeded=succeeded,
+            status_code=answer.status,
+            duration_ms=answer.duration_ms,
+            response_start=answer.body[:ANSWER_KEPT].decode(errors="replace"),
+            error=answer.error,
+        )
+        delivery.attempts += 1
+        if succeeded:
+            delivery.state = DeliveryState.DELIVERED
+            delivery.delivered_at = timezone.now()
+            delivery.next_attempt_at = None
+        elif delivery.attempts > len(RETRY_DELAYS):
+            delivery.state = DeliveryState.FAILED
+            delivery.next_attempt_at = None
+        else:
+            delivery.next_attempt_at = now + RETRY_DELAYS[delivery.attempts - 1]
+        delivery.save(
+            update_fields=["state", "attempts", "delivered_at", "next_attempt_at"]
+        )
+        _note_health(endpoint, succeeded, now)
+        if delivery.next_attempt_at and endpoint.is_active:
+            enqueue_later(
+                deliver, delivery.next_attempt_at, endpoint_id=endpoint.pk
+            )
+    return succeeded
+
+
+def _note_health(endpoint, succeeded, now):
+    """Keep when the endpoint began failing; disable it after DISABLE_AFTER of failures."""
+    if succeeded:
+        if endpoint.failing_since:
+            endpoint.failing_since = None
+            endpoint.save(update_fields=["failing_since"])
+        return
+    if endpoint.failing_since is None:
+        endpoint.failing_since = now
+        endpoint.save(update_fields=["failing_since"])
+    elif now - endpoint.failing_since >= DISABLE_AFTER:
+        endpoint_disable(endpoint=endpoint, now=now)
+
+
+def endpoint_disable(*, endpoint, now=None):
+    """Stop sending to a failing endpoint, and tell its contact (after the commit)."""
+    endpoint.is_active = False
+    endpoint.disabled_at = now or timezone.now()
+    endpoint.save(update_fields=["is_active", "disabled_at"])
+    logger.warning("Disabled webhook endpoint %s after failing for days", endpoint.pk)
+    enqueue_on_commit(endpoint_disabled, endpoint_id=endpoint.pk)
+
+
+@transaction.atomic
+def deliveries_send_again(*, deliveries):
+    """Queue these deliveries again from their first try (the admin's "send again")."""
+    ids = [delivery.pk for delivery in deliveries]
+    Delivery.objects.filter(pk__in=ids).update(
+        state=DeliveryState.PENDING, attempts=0, next_attempt_at=None
+    )
+    endpoints = set(
+        Delivery.objects.filter(pk__in=ids).values_list("endpoint_id", flat=True)
+    )
+    for endpoint_id in endpoints:
+        enqueue_on_commit(deliver, endpoint_id=endpoint_id)
+    return len(ids)
+
+
+@transaction.atomic
+def endpoint_enable(*, endpoint):
+    """Send to an endpoint again, starting with what waited while it was off."""
+    endpoint.is_active = True
+    endpoint.disabled_at = None
+    endpoint.failing_since = None
+    endpoint.save(update_fields=["is_active", "disabled_at", "failing_since"])
+    Delivery.objects.pending().filter(endpoint=endpoint).update(next_attempt_at=None)
+    enqueue_on_commit(deliver, endpoint_id=endpoint.pk)
+
+
+def attempts_prune():
+    """Forget attempts older than ATTEMPTS_KEPT, and events with nothing left to send."""
+    cutoff = timezone.now() - ATTEMPTS_KEPT
+    Attempt.objects.filter(at__lt=cutoff).delete()
+    done = Event.objects.filter(occurred_at__lt=cutoff).exclude(
+        deliveries__state=DeliveryState.PENDING
+    )
+    return done.delete()[0]
