@@ -24,6 +24,7 @@ from alliance.publishing import Status
 from alliance.response_cache import content_changed
 from members.models import Member, MembershipApplication, Sector, Tier
 from news.models import Article, Tag
+from webhooks.models import Endpoint
 
 
 class PublishedFactory(factory.django.DjangoModelFactory):
@@ -90,6 +91,15 @@ class TagFactory(PublishedFactory):
 
     class Meta:
         model = Tag
+
+
+class EndpointFactory(factory.django.DjangoModelFactory):
+    partner = factory.Sequence(lambda n: f"Partner {n}")
+    url = "https://hooks.partner.example/alliance"
+    contact_email = factory.Sequence(lambda n: f"ops{n}@partner.example")
+
+    class Meta:
+        model = Endpoint
 
 
 class ArticleFactory(PublishedFactory):

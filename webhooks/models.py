@@ -14,7 +14,6 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -30,6 +29,13 @@ DISABLE_AFTER = datetime.timedelta(days=3)
 ATTEMPTS_KEPT = datetime.timedelta(days=30)
 
 RESOURCE_CHOICES = [(name, name) for name in sorted(set(RESOURCES.values()))]
+
+
+class TransactionNow(models.Func):
+    """When the current transaction began, on PostgreSQL (Django's Now() is the statement's)."""
+
+    template = "CURRENT_TIMESTAMP"
+    output_field = models.DateTimeField()
 
 
 def new_secret():
@@ -137,9 +143,9 @@ class Event(models.Model):
     # For a withdrawal, what the tombstone says: "unpublished" or "deleted".
     reason = models.CharField(_("reason"), max_length=20, blank=True)
     occurred_at = models.DateTimeField(_("occurred at"))
-    # The database's time of the transaction that wrote it (on PostgreSQL,
-    # the same for every row of one transaction): see `event_record`.
-    recorded_at = models.DateTimeField(db_default=Now(), editable=False)
+    # When the transaction that wrote it began (on PostgreSQL; SQLite's
+    # time is the statement's, to the second): see `event_record`.
+    recorded_at = models.DateTimeField(db_default=TransactionNow(), editable=False)
 
     class Meta:
         verbose_name = _("event")

@@ -1,8 +1,11 @@
 """What the webhooks app hears from the kernel: every public change."""
 
+from django.db.models.signals import post_delete, post_save
+
 from alliance.changes import public_change
 
-from .services import event_record
+from .models import Endpoint
+from .services import event_record, forget_endpoints
 
 
 def on_public_change(sender, *, resource, slugs, kind, time, reason="", **kwargs):
@@ -11,3 +14,5 @@ def on_public_change(sender, *, resource, slugs, kind, time, reason="", **kwargs
 
 def connect():
     public_change.connect(on_public_change, dispatch_uid="webhooks-events")
+    post_save.connect(forget_endpoints, sender=Endpoint, dispatch_uid="webhooks-ep")
+    post_delete.connect(forget_endpoints, sender=Endpoint, dispatch_uid="webhooks-ep")

@@ -15,7 +15,6 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone
 from standardwebhooks import Webhook
@@ -33,6 +32,7 @@ from .models import (
     DeliveryState,
     Endpoint,
     Event,
+    TransactionNow,
 )
 
 logger = logging.getLogger(__name__)
@@ -68,16 +68,14 @@ def event_record(*, resource, slugs, kind, time, reason=""):
     nothing: receivers read the item as it is when they are told.
     """
     endpoints = [
-        endpoint
-        for endpoint in Endpoint.objects.active()
-        if endpoint.wants(resource, kind)
+        endpoint for endpoint in active_endpoints() if endpoint.wants(resource, kind)
     ]
     if not endpoints:
         return []
     if kind == Kind.UPDATED:
         told = set(
             Event.objects.filter(
-                resource=resource, slug__in=slugs, recorded_at=Now()
+                resource=resource, slug__in=slugs, recorded_at=TransactionNow()
             ).values_list("slug", flat=True)
         )
         slugs = [slug for slug in slugs if slug not in told]
@@ -94,6 +92,29 @@ def event_record(*, resource, slugs, kind, time, reason=""):
         for endpoint in endpoints:
             enqueue_on_commit(deliver, endpoint_id=endpoint.pk)
     return events
+
+
+def active_endpoints():
+    """The active endpoints, read once per transaction.
+
+    A bulk import or publish announces a change per row; the endpoints are
+    the same for all of them. The list is kept beside the connection's
+    list of commit hooks, which Django replaces at every commit and
+    rollback, and forgotten when an endpoint is saved or deleted.
+    """
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        return list(Endpoint.objects.active())
+    kept = getattr(connection, "webhook_endpoints", None)
+    if kept is not None and kept[0] is connection.run_on_commit:
+        return kept[1]
+    endpoints = list(Endpoint.objects.active())
+    connection.webhook_endpoints = (connection.run_on_commit, endpoints)
+    return endpoints
+
+
+def forget_endpoints(**kwargs):
+    transaction.get_connection().webhook_endpoints = None
 
 
 def payload(event):
