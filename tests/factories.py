@@ -24,7 +24,7 @@ from alliance.publishing import Status
 from alliance.response_cache import content_changed
 from members.models import Member, MembershipApplication, Sector, Tier
 from news.models import Article, Tag
-from webhooks.models import Endpoint
+from webhooks import models as webhooks
 
 
 class PublishedFactory(factory.django.DjangoModelFactory):
@@ -99,7 +99,25 @@ class EndpointFactory(factory.django.DjangoModelFactory):
     contact_email = factory.Sequence(lambda n: f"ops{n}@partner.example")
 
     class Meta:
-        model = Endpoint
+        model = webhooks.Endpoint
+
+
+class WebhookEventFactory(factory.django.DjangoModelFactory):
+    resource = "news"
+    slug = factory.Sequence(lambda n: f"sample-article-{n}")
+    kind = "published"
+    occurred_at = factory.LazyFunction(timezone.now)
+
+    class Meta:
+        model = webhooks.Event
+
+
+class DeliveryFactory(factory.django.DjangoModelFactory):
+    endpoint = factory.SubFactory(EndpointFactory)
+    event = factory.SubFactory(WebhookEventFactory)
+
+    class Meta:
+        model = webhooks.Delivery
 
 
 class ArticleFactory(PublishedFactory):
