@@ -26,11 +26,9 @@ library only, besides `standardwebhooks`.
 import argparse
 import datetime
 import os
-import sys
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 from standardwebhooks import Webhook, WebhookVerificationError
-
 from sync_client import Client, Mirror
 
 SEEN = "CREATE TABLE IF NOT EXISTS webhook_seen (id TEXT PRIMARY KEY, at TEXT NOT NULL)"
@@ -98,7 +96,9 @@ def make_handler(client, mirror, webhook):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("base_url", help="the alliance site, e.g. https://alliance.example.org")
+    parser.add_argument(
+        "base_url", help="the alliance site, e.g. https://alliance.example.org"
+    )
     parser.add_argument("mirror", help="the SQLite file that sync_client.py keeps")
     parser.add_argument("--key", help="a partner API key (higher rate limits)")
     parser.add_argument("--host", default="127.0.0.1")

@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from alliance.tasks import enqueue_on_commit, task
+from alliance.kernel.tasks import enqueue_on_commit, task
 
 from .models import ApplicationStatus, Member, MembershipApplication, Tier
 

@@ -7,16 +7,16 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from alliance.changes import Kind
+from alliance.kernel.changes import Kind
 
-from .models import RESOURCE_CHOICES, SECRET_OVERLAP, Attempt, Delivery, Endpoint
+from .models import SECRET_OVERLAP, Attempt, Delivery, Endpoint, resource_choices
 from .services import deliveries_send_again, endpoint_enable
 
 
 class EndpointForm(forms.ModelForm):
     resources = forms.MultipleChoiceField(
         label=_("resources"),
-        choices=RESOURCE_CHOICES,
+        choices=resource_choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=Endpoint._meta.get_field("resources").help_text,
@@ -104,7 +104,14 @@ class EndpointAdmin(admin.ModelAdmin):
 
 class AttemptInline(admin.TabularInline):
     model = Attempt
-    fields = ["at", "succeeded", "status_code", "duration_ms", "error", "response_start"]
+    fields = [
+        "at",
+        "succeeded",
+        "status_code",
+        "duration_ms",
+        "error",
+        "response_start",
+    ]
     readonly_fields = fields
     extra = 0
     can_delete = False

@@ -6,7 +6,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from alliance.tasks import task
+from alliance.kernel.tasks import task
 
 from .models import DISABLE_AFTER, Endpoint
 

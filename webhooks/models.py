@@ -17,8 +17,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from alliance.changes import Kind
-from alliance.tombstones import RESOURCES
+from alliance.kernel.changes import Kind
+from alliance.kernel.tombstones import resources
 
 from .outbound import validate_endpoint_url
 
@@ -28,7 +28,10 @@ SECRET_OVERLAP = datetime.timedelta(hours=24)
 DISABLE_AFTER = datetime.timedelta(days=3)
 ATTEMPTS_KEPT = datetime.timedelta(days=30)
 
-RESOURCE_CHOICES = [(name, name) for name in sorted(set(RESOURCES.values()))]
+
+def resource_choices():
+    """The API's resources, as the kernel knows them once every app is loaded."""
+    return [(name, name) for name in sorted(set(resources().values()))]
 
 
 class TransactionNow(models.Func):
@@ -115,8 +118,10 @@ class Endpoint(models.Model):
     def signing_secrets(self, now=None):
         """The secrets that sign a delivery now: the current one, and the previous during the overlap."""
         now = now or timezone.now()
-        if self.previous_secret and self.previous_secret_until and (
-            self.previous_secret_until > now
+        if (
+            self.previous_secret
+            and self.previous_secret_until
+            and (self.previous_secret_until > now)
         ):
             return [self.secret, self.previous_secret]
         return [self.secret]

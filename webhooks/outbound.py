@@ -54,9 +54,7 @@ def _check_scheme(parts):
     if not parts.hostname:
         raise RefusedDestination(_("The address has no host name."))
     if parts.username or parts.password:
-        raise RefusedDestination(
-            _("The address may not hold a user name or password.")
-        )
+        raise RefusedDestination(_("The address may not hold a user name or password."))
 
 
 def check_address(address):

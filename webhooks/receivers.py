@@ -2,7 +2,7 @@
 
 from django.db.models.signals import post_delete, post_save
 
-from alliance.changes import public_change
+from alliance.kernel.changes import public_change
 
 from .models import Endpoint
 from .services import event_record, forget_endpoints

@@ -19,8 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 from standardwebhooks import Webhook
 
-from alliance.changes import Kind
-from alliance.tasks import enqueue_later, enqueue_on_commit, task
+from alliance.kernel.changes import Kind
+from alliance.kernel.tasks import enqueue_later, enqueue_on_commit, task
 
 from . import outbound
 from .emails import endpoint_disabled
@@ -272,9 +272,7 @@ def attempt(endpoint, delivery):
         )
         _note_health(endpoint, succeeded, now)
         if delivery.next_attempt_at and endpoint.is_active:
-            enqueue_later(
-                deliver, delivery.next_attempt_at, endpoint_id=endpoint.pk
-            )
+            enqueue_later(deliver, delivery.next_attempt_at, endpoint_id=endpoint.pk)
     return succeeded
 
 

@@ -30,10 +30,11 @@ def test_every_admin_list_and_form_opens(admin_client):
         # Applications arrive through the public form only; tombstones, sign-in
         # records, background tasks and webhook deliveries are written by the
         # site itself.
-        written_by_the_site = (
-            opts.model_name in {"membershipapplication", "tombstone", "delivery"}
-            or opts.app_label in {"axes", "django_tasks_database"}
-        )
+        written_by_the_site = opts.model_name in {
+            "membershipapplication",
+            "tombstone",
+            "delivery",
+        } or opts.app_label in {"axes", "django_tasks_database"}
         expected = 403 if written_by_the_site else 200
         assert admin_client.get(add).status_code == expected, add
 
@@ -68,7 +69,7 @@ def test_bulk_publish_of_scenarios(admin_client):
         "/admin/alliance/scenario/",
         {"action": "publish_selected", "_selected_action": [s.pk for s in drafts]},
     )
-    from alliance.models import Scenario
+    from alliance.content.models import Scenario
 
     assert Scenario.objects.published().count() == 2
 
@@ -91,10 +92,10 @@ def test_autocomplete_finds_members_for_editors_forms(admin_client):
 
 
 def test_an_administrator_issues_a_partner_key_shown_once(admin_client):
-    from alliance.models import PartnerKey
+    from alliance.kernel.models import PartnerKey
 
     response = admin_client.post(
-        "/admin/alliance/partnerkey/add/",
+        "/admin/kernel/partnerkey/add/",
         {"name": "Portal sync", "partner": "City portal"},
         follow=True,
     )

@@ -95,7 +95,7 @@ RECIPES = {
     "axes.accesslog": _axes_record,
     "axes.accessfailurelog": _axes_record,
     "rest_framework_api_key.apikey": _api_key,
-    "alliance.partnerkey": _partner_key,
+    "kernel.partnerkey": _partner_key,
     "django_tasks_database.dbtaskresult": _task_result,
     "alliance.scenario": _scenario,
 }

@@ -45,10 +45,13 @@ def application(db):
 def test_a_decision_that_is_rolled_back_sends_nothing(
     application, admin_user, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            application_approve(application=application, reviewed_by=admin_user)
-            raise RuntimeError("the rest of the request failed")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        application_approve(application=application, reviewed_by=admin_user)
+        raise RuntimeError("the rest of the request failed")
     assert callbacks == []
     assert not DBTaskResult.objects.exists()
     assert run_tasks() == 0 and mail.outbox == []

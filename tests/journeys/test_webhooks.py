@@ -19,7 +19,7 @@ from django.contrib.auth.models import User
 from django.db import connection
 from playwright.sync_api import expect
 
-from alliance.roles import sync_roles
+from alliance.kernel.roles import sync_roles
 from tests.helpers import ROOT, role_group
 
 pytestmark = [
@@ -60,7 +60,8 @@ class Process:
         )
         self.lines = queue.Queue()
         self.seen = []
-        threading.Thread(target=self._read, daemon=True).start()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
 
     def _read(self):
         for line in self.popen.stdout:
@@ -82,6 +83,9 @@ class Process:
             self.popen.wait(30)
         except subprocess.TimeoutExpired:
             self.popen.kill()
+            self.popen.wait(30)
+        self.reader.join(30)
+        self.popen.stdout.close()
 
 
 def mirrored(path):

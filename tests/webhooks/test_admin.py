@@ -82,9 +82,8 @@ def test_attempts_are_listed_and_a_delivery_can_be_sent_again(
 ):
     with Receiver(answers=[(500, b"database is down", {})], then=200) as receiver:
         EndpointFactory(url=receiver.url, partner="Open Orbit Portal")
-        with django_capture_on_commit_callbacks(execute=True):
-            with transaction.atomic():
-                ArticleFactory(slug="orbit-day")
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            ArticleFactory(slug="orbit-day")
         run_tasks()
         delivery = Delivery.objects.get()
         page = admin_client.get(

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from standardwebhooks import Webhook, WebhookVerificationError
 
-from alliance.publishing import Status
+from alliance.kernel.publishing import Status
 from news.models import Article
 from tests.factories import ArticleFactory, EndpointFactory, TagFactory
 from tests.helpers import run_tasks
@@ -46,9 +46,8 @@ def commit(django_capture_on_commit_callbacks):
     """Run a change as its own committed transaction (its commit hooks run)."""
 
     def run(change):
-        with django_capture_on_commit_callbacks(execute=True):
-            with transaction.atomic():
-                return change()
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            return change()
 
     return run
 

@@ -59,11 +59,13 @@ def test_while_debugging_a_local_receiver_is_allowed(settings):
 def test_a_name_that_resolves_to_loopback_is_refused_at_send_time(production):
     # Saved when the rules allowed it (or when the name pointed elsewhere);
     # the address is checked again when sending.
-    with Receiver() as receiver:
-        with pytest.raises(outbound.RefusedDestination, match="127.0.0.1"):
-            outbound.post(
-                f"https://localhost:{receiver.port}/hooks", b"{}", {"x-test": "1"}
-            )
+    with (
+        Receiver() as receiver,
+        pytest.raises(outbound.RefusedDestination, match="127.0.0.1"),
+    ):
+        outbound.post(
+            f"https://localhost:{receiver.port}/hooks", b"{}", {"x-test": "1"}
+        )
     assert receiver.received == []
 
 
@@ -91,9 +93,8 @@ def test_a_refused_delivery_is_an_attempt_with_the_reason_and_nothing_is_sent(
         type(endpoint).objects.filter(pk=endpoint.pk).update(
             url=f"https://localhost:{receiver.port}/hooks"
         )
-        with django_capture_on_commit_callbacks(execute=True):
-            with transaction.atomic():
-                ArticleFactory()
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            ArticleFactory()
         run_tasks()
     assert receiver.received == []
     [attempt] = Attempt.objects.all()
