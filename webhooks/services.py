@@ -12,6 +12,7 @@ success is disabled and its contact told.
 import datetime
 import json
 import logging
+import time
 
 from django.conf import settings
 from django.db import transaction
@@ -37,15 +38,12 @@ from .models import (
 
 logger = logging.getLogger(__name__)
 
-# The wait before each try after the first.
+# The wait before each try after the first (WEBHOOKS_RETRY_DELAYS may set
+# others, e.g. none at all for a throughput benchmark).
 RETRY_DELAYS = [
-    datetime.timedelta(seconds=5),
-    datetime.timedelta(minutes=5),
-    datetime.timedelta(minutes=30),
-    datetime.timedelta(hours=2),
-    datetime.timedelta(hours=5),
-    datetime.timedelta(hours=10),
-    datetime.timedelta(hours=10),
+    datetime.timedelta(seconds=seconds)
+    for seconds in settings.WEBHOOKS_RETRY_DELAYS
+    or [5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 10 * 3600]
 ]
 # How long a worker may hold an endpoint before another may take it over
 # (it renews the lease while it works).
@@ -192,28 +190,97 @@ def _due(endpoint_id, now=None):
 
 def _send_in_order(endpoint_id):
     endpoint = Endpoint.objects.get(pk=endpoint_id)
-    lease_until = timezone.now() + LEASE
-    delivered = 0
-    while True:
-        batch = list(
-            Delivery.objects.pending()
-            .filter(endpoint=endpoint)
-            .in_order()
-            .select_related("event")[:BATCH]
+    book = _Book(endpoint)
+    try:
+        while True:
+            book.write()  # what the next batch is read from
+            batch = list(
+                Delivery.objects.pending()
+                .filter(endpoint=endpoint)
+                .in_order()
+                .select_related("event")[:BATCH]
+            )
+            if not batch:
+                return book.delivered
+            for delivery in batch:
+                if delivery.next_attempt_at and delivery.next_attempt_at > (
+                    timezone.now()
+                ):
+                    return book.delivered  # its retry is due later; the rest wait
+                while not attempt(endpoint, delivery, book):
+                    if not endpoint.is_active:
+                        return book.delivered
+                    if delivery.state != DeliveryState.PENDING:
+                        break  # given up: on to the next
+                    if delivery.next_attempt_at > timezone.now():
+                        return book.delivered  # its retry is scheduled
+                book.write_if_due()
+    finally:
+        book.write()
+
+
+class _Book:
+    """The attempts of one run, written to the database together.
+
+    One transaction per attempt would cost more than the POST itself; so
+    the attempts and the deliveries' states are written every WRITE_EVERY
+    attempts or seconds, and whenever the run stops. A worker that dies in
+    between sends those deliveries again on its next run: receivers keep
+    the `webhook-id`s they applied (the specification's advice).
+    """
+
+    def __init__(self, endpoint):
+        self.endpoint = endpoint
+        self.attempts = []
+        self.deliveries = {}
+        self.delivered = 0
+        self.retry_at = None
+        self.disabled = False
+        self.health_changed = False
+        self.written_at = time.monotonic()
+        self.lease_until = timezone.now() + LEASE
+
+    def add(self, delivery, attempt):
+        self.attempts.append(attempt)
+        self.deliveries[delivery.pk] = delivery
+        if delivery.state == DeliveryState.DELIVERED:
+            self.delivered += 1
+
+    def write_if_due(self):
+        if (
+            len(self.attempts) >= WRITE_EVERY
+            or time.monotonic() - self.written_at >= WRITE_SECONDS
+        ):
+            self.write()
+
+    @transaction.atomic
+    def write(self):
+        self.written_at = time.monotonic()
+        now = timezone.now()
+        Attempt.objects.bulk_create(self.attempts)
+        Delivery.objects.bulk_update(
+            self.deliveries.values(),
+            ["state", "attempts", "delivered_at", "next_attempt_at"],
         )
-        if not batch:
-            return delivered
-        for delivery in batch:
-            now = timezone.now()
-            if delivery.next_attempt_at and delivery.next_attempt_at > now:
-                return delivered  # its retry is scheduled; the rest wait behind it
-            if lease_until - now < LEASE / 2:
-                lease_until = now + LEASE
-                Endpoint.objects.filter(pk=endpoint.pk).update(lease_until=lease_until)
-            if attempt(endpoint, delivery):
-                delivered += 1
-            elif delivery.state == DeliveryState.PENDING or not endpoint.is_active:
-                return delivered
+        self.attempts, self.deliveries = [], {}
+        endpoint = self.endpoint
+        if self.disabled:
+            self.disabled = False
+            endpoint_disable(endpoint=endpoint, now=endpoint.disabled_at)
+        elif self.health_changed:
+            endpoint.save(update_fields=["failing_since"])
+        self.health_changed = False
+        if self.lease_until - now < LEASE / 2:
+            self.lease_until = now + LEASE
+            Endpoint.objects.filter(pk=endpoint.pk).update(lease_until=self.lease_until)
+        if self.retry_at and endpoint.is_active:
+            enqueue_later(deliver, self.retry_at, endpoint_id=endpoint.pk)
+        self.retry_at = None
+
+
+# Attempts are written to the database this often (count, seconds).
+WRITE_EVERY = 100
+WRITE_SECONDS = 1.0
 
 
 def signed_headers(endpoint, event, body, now):
@@ -230,8 +297,8 @@ def signed_headers(endpoint, event, body, now):
     }
 
 
-def attempt(endpoint, delivery):
-    """POST a delivery once, record the attempt, and plan what comes next.
+def attempt(endpoint, delivery, book):
+    """POST a delivery once, note the attempt in `book`, and plan what comes next.
 
     Answer whether it was delivered (the endpoint answered 2xx).
     """
@@ -247,8 +314,19 @@ def attempt(endpoint, delivery):
     except outbound.RefusedDestination as refusal:
         answer = outbound.Answer(None, b"", 0, error=str(refusal)[:300])
     succeeded = answer.status is not None and 200 <= answer.status < 300
-    with transaction.atomic():
-        Attempt.objects.create(
+    delivery.attempts += 1
+    if succeeded:
+        delivery.state = DeliveryState.DELIVERED
+        delivery.delivered_at = timezone.now()
+        delivery.next_attempt_at = None
+    elif delivery.attempts > len(RETRY_DELAYS):
+        delivery.state = DeliveryState.FAILED
+        delivery.next_attempt_at = None
+    else:
+        delivery.next_attempt_at = now + RETRY_DELAYS[delivery.attempts - 1]
+    book.add(
+        delivery,
+        Attempt(
             delivery=delivery,
             at=now,
             succeeded=succeeded,
@@ -256,38 +334,27 @@ def attempt(endpoint, delivery):
             duration_ms=answer.duration_ms,
             response_start=answer.body[:ANSWER_KEPT].decode(errors="replace"),
             error=answer.error,
-        )
-        delivery.attempts += 1
-        if succeeded:
-            delivery.state = DeliveryState.DELIVERED
-            delivery.delivered_at = timezone.now()
-            delivery.next_attempt_at = None
-        elif delivery.attempts > len(RETRY_DELAYS):
-            delivery.state = DeliveryState.FAILED
-            delivery.next_attempt_at = None
-        else:
-            delivery.next_attempt_at = now + RETRY_DELAYS[delivery.attempts - 1]
-        delivery.save(
-            update_fields=["state", "attempts", "delivered_at", "next_attempt_at"]
-        )
-        _note_health(endpoint, succeeded, now)
-        if delivery.next_attempt_at and endpoint.is_active:
-            enqueue_later(deliver, delivery.next_attempt_at, endpoint_id=endpoint.pk)
+        ),
+    )
+    _note_health(endpoint, succeeded, now, book)
+    if delivery.next_attempt_at and delivery.next_attempt_at > now:
+        book.retry_at = delivery.next_attempt_at
     return succeeded
 
 
-def _note_health(endpoint, succeeded, now):
+def _note_health(endpoint, succeeded, now, book):
     """Keep when the endpoint began failing; disable it after DISABLE_AFTER of failures."""
     if succeeded:
         if endpoint.failing_since:
             endpoint.failing_since = None
-            endpoint.save(update_fields=["failing_since"])
-        return
-    if endpoint.failing_since is None:
+            book.health_changed = True
+    elif endpoint.failing_since is None:
         endpoint.failing_since = now
-        endpoint.save(update_fields=["failing_since"])
+        book.health_changed = True
     elif now - endpoint.failing_since >= DISABLE_AFTER:
-        endpoint_disable(endpoint=endpoint, now=now)
+        endpoint.is_active = False
+        endpoint.disabled_at = now
+        book.disabled = True
 
 
 def endpoint_disable(*, endpoint, now=None):

@@ -260,6 +260,9 @@ WEBHOOKS_ALLOW_HTTP = env.bool("WEBHOOKS_ALLOW_HTTP", default=DEBUG)
 WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env.bool(
     "WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", default=DEBUG
 )
+# Seconds to wait before each retry of a failed delivery; empty: Standard
+# Webhooks' schedule (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h: about 27 h).
+WEBHOOKS_RETRY_DELAYS = env.list("WEBHOOKS_RETRY_DELAYS", cast=float, default=[])
 
 # --- Authentication ---------------------------------------------------------
 
