@@ -6,6 +6,7 @@ API, feeds, sitemap, search and structured data all start from
 `Model.objects.published()`.
 """
 
+import datetime
 import functools
 from urllib.parse import urlencode
 
@@ -19,6 +20,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from alliance.kernel.changes import Kind, announce, content_changed
+from alliance.kernel.tasks import enqueue_later, task
 from alliance.kernel.tombstones import bury, resource_of, revive
 
 # Stands in for a slug while an address is reversed once; any valid slug would do.
@@ -123,6 +125,24 @@ def connect():
                 sender=field.remote_field.through,
                 dispatch_uid=f"touch-{label}-{field.name}",
             )
+
+
+@task
+def announce_when_public(*, label, pk, at):
+    """Announce a scheduled row that went public at `at` by the clock alone.
+
+    Nothing is announced if it was withdrawn or rescheduled meanwhile (its
+    new time has a task of its own).
+    """
+    model = apps.get_model(label)
+    obj = model.objects.filter(pk=pk).first()
+    if obj is None or not obj.is_published:
+        return False
+    goes_public = getattr(obj, model.publish_time_field)
+    if goes_public != datetime.datetime.fromisoformat(at):
+        return False
+    announce(resource_of(model), [obj.slug], Kind.PUBLISHED, time=goes_public)
+    return True
 
 
 class Status(models.TextChoices):
@@ -280,6 +300,17 @@ class Publishable(models.Model):
             announce(resource_of(type(self)), [self.slug], Kind.PUBLISHED)
         elif self.is_published:
             announce(resource_of(type(self)), [self.slug], Kind.UPDATED)
+        elif self.status == Status.PUBLISHED and self.publish_time_field:
+            # Scheduled: it will go public by the clock alone; announce it then.
+            goes_public = getattr(self, self.publish_time_field)
+            if goes_public and goes_public > timezone.now():
+                enqueue_later(
+                    announce_when_public,
+                    goes_public,
+                    label=self._meta.label_lower,
+                    pk=self.pk,
+                    at=goes_public.isoformat(),
+                )
         loaded_summary = getattr(self, "_loaded_summary", None)
         if loaded_summary is not None and loaded_summary != self._summary():
             touch_referrers(type(self), [self.pk])

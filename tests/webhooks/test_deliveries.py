@@ -140,6 +140,32 @@ def test_editing_a_draft_or_a_private_record_sends_nothing(receiver, endpoint, c
     assert not Event.objects.exists()
 
 
+def test_a_scheduled_article_is_announced_when_its_time_comes(
+    receiver, endpoint, commit
+):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        soon = start + datetime.timedelta(hours=1)
+        article = commit(lambda: ArticleFactory(slug="at-nine", published_at=soon))
+
+        def reschedule():
+            article.published_at = soon + datetime.timedelta(hours=1)
+            article.save()
+
+        commit(reschedule)
+        run_tasks()
+        assert receiver.received == []  # not public yet
+        clock.shift(datetime.timedelta(hours=1))
+        run_tasks()
+        assert receiver.received == []  # moved an hour later
+        clock.shift(datetime.timedelta(hours=1))
+        run_tasks()
+        [request] = receiver.received
+        event = verified(endpoint, request)
+        assert event["type"] == "news.published"
+        assert event["data"]["slug"] == "at-nine"
+
+
 def test_a_change_that_is_rolled_back_sends_nothing(receiver, endpoint, commit):
     def publish_then_fail():
         ArticleFactory()
