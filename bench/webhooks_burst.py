@@ -149,9 +149,7 @@ def main():
     with transaction.atomic():
         Article.objects.filter(slug__startswith="burst-").publish()
     recorded = time.perf_counter() - started
-    expected = list(
-        Event.objects.order_by("pk").values_list("message_id", "slug")
-    )
+    expected = list(Event.objects.order_by("pk").values_list("message_id", "slug"))
     print(
         f"Published {args.changes} articles in one transaction: {len(expected)} "
         f"events, {Delivery.objects.count()} deliveries in {recorded:.1f} s"

@@ -57,6 +57,9 @@ class Command(BaseCommand):
                 *queues,
                 burst=batch,
                 with_scheduler=True,
+                # Jobs that run Django tasks (the default job class calls
+                # the function directly, which a task is not).
+                job_class="django_tasks_rq.backend.Job",
                 verbosity=verbosity,
             )
         else:
