@@ -258,4 +258,4 @@ class Attempt(models.Model):
         ordering = ["-at"]
 
     def __str__(self):
-        return f"{self.delivery} at {self.at:%Y-%m-%d %H:%M:%S}"
+        return f"{timezone.localtime(self.at):%Y-%m-%d %H:%M:%S}"
