@@ -26,6 +26,7 @@ from members.models import Member, MembershipApplication, Sector, Tier
 from news.models import Article, Tag
 from registrations.models import Registration, RegistrationSettings
 from registrations.models import Status as RegistrationStatus
+from webhooks import models as webhooks
 
 
 class PublishedFactory(factory.django.DjangoModelFactory):
@@ -92,6 +93,33 @@ class TagFactory(PublishedFactory):
 
     class Meta:
         model = Tag
+
+
+class EndpointFactory(factory.django.DjangoModelFactory):
+    partner = factory.Sequence(lambda n: f"Partner {n}")
+    url = "https://hooks.partner.example/alliance"
+    contact_email = factory.Sequence(lambda n: f"ops{n}@partner.example")
+
+    class Meta:
+        model = webhooks.Endpoint
+
+
+class WebhookEventFactory(factory.django.DjangoModelFactory):
+    resource = "news"
+    slug = factory.Sequence(lambda n: f"sample-article-{n}")
+    kind = "published"
+    occurred_at = factory.LazyFunction(timezone.now)
+
+    class Meta:
+        model = webhooks.Event
+
+
+class DeliveryFactory(factory.django.DjangoModelFactory):
+    endpoint = factory.SubFactory(EndpointFactory)
+    event = factory.SubFactory(WebhookEventFactory)
+
+    class Meta:
+        model = webhooks.Delivery
 
 
 class ArticleFactory(PublishedFactory):

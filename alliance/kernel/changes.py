@@ -7,6 +7,20 @@ so the change and the end of every answer that predates it commit together.
 The response cache serves a stored answer only while this "generation" is
 still the current one, and the API's Last-Modified starts from it.
 
+Each public change of one item is also announced, with `public_change`:
+publishing, withdrawing, renaming, deleting and editing what the public sees
+all pass through the publishing and tombstone modules, which send it inside
+the transaction that makes the change. A receiver that writes in the same
+transaction (an outbox: the webhooks' events) commits or rolls back with
+the change. It is sent with:
+- `resource`: the API resource name ("news", "members", ...);
+- `slugs`: the slugs concerned (a bulk publish announces many at once);
+- `kind`: one of `Kind`;
+- `time`: when it happened;
+- `reason`: for a withdrawal, the tombstone's reason ("unpublished",
+  "deleted"); empty otherwise.
+It never carries anything the public API does not show.
+
 An app is public content when its AppConfig says `public_content = True`;
 a model of such an app that the public never sees (membership applications)
 says `private_content = True`.
@@ -16,13 +30,39 @@ import contextvars
 import datetime
 
 from django.apps import apps
-from django.db import connection
+from django.db import connection, models
 from django.db.models import F, Value
 from django.db.models.functions import Greatest
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import Signal
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from alliance.kernel.models import ContentChange
+
+public_change = Signal()
+
+
+class Kind(models.TextChoices):
+    PUBLISHED = "published", _("published")
+    UPDATED = "updated", _("updated")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+
+
+def announce(resource, slugs, kind, *, time=None, reason=""):
+    """Tell the receivers of `public_change` that these items changed publicly."""
+    slugs = [slug for slug in dict.fromkeys(slugs) if slug]
+    if not resource or not slugs:
+        return
+    public_change.send(
+        sender=Kind,
+        resource=resource,
+        slugs=slugs,
+        kind=Kind(kind),
+        time=time or timezone.now(),
+        reason=reason,
+    )
+
 
 # Within a request the generation is read once (the middleware opens a box
 # for it); outside one, every call reads the database.

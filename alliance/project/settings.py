@@ -72,6 +72,9 @@ INSTALLED_APPS = [
     # The rich-text editor of bodies and descriptions (ProseMirror; its
     # assets ship in the package).
     "django_prose_editor",
+    # Background work through Django's tasks API (django.tasks from Django 6).
+    "django_tasks",
+    "django_tasks_db",
     # The kernel every app stands on, the apps of content, and the project
     # (its management commands). See docs/architecture.md.
     "alliance.kernel",
@@ -79,6 +82,7 @@ INSTALLED_APPS = [
     "news",
     "alliance.content",
     "registrations",
+    "webhooks",
     "alliance.project",
 ]
 
@@ -214,6 +218,55 @@ RESPONSE_CACHE_PAGE_PARAMETERS = frozenset(
 FRAGMENT_CACHE_SECONDS = env.int(
     "FRAGMENT_CACHE_SECONDS", default=600 if REDIS_URL and not DEBUG else 0
 )
+
+# --- Background tasks -------------------------------------------------------
+
+# Emails, webhook deliveries and other slow work run outside the request
+# (alliance/kernel/tasks.py). TASKS_BACKEND chooses where they wait:
+# - "database" (the default): a table in the site's database, run by
+#   `manage.py worker` on any machine that reaches it. Nothing more to run.
+# - "rq": a Redis queue (django-tasks-rq), for several web and worker
+#   machines; TASKS_REDIS_URL (by default REDIS_URL) says which Redis.
+# - "immediate": run inside the request that asks, once its transaction
+#   commits; for a quick look without a worker.
+TASKS_BACKEND = env.str("TASKS_BACKEND", default="database")
+TASKS_REDIS_URL = env.str("TASKS_REDIS_URL", default="") or REDIS_URL
+TASK_QUEUES = ["default", "webhooks"]
+if TASKS_BACKEND == "rq":
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {
+        name: {"URL": TASKS_REDIS_URL or "redis://127.0.0.1:6379/0"}
+        for name in TASK_QUEUES
+    }
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": TASK_QUEUES}}
+elif TASKS_BACKEND == "immediate":
+    TASKS = {
+        "default": {
+            "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+            "QUEUES": TASK_QUEUES,
+        }
+    }
+elif TASKS_BACKEND == "database":
+    TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": TASK_QUEUES}
+    }
+else:
+    raise ImproperlyConfigured(
+        f"TASKS_BACKEND must be database, rq or immediate, not {TASKS_BACKEND!r}."
+    )
+
+# --- Webhooks ---------------------------------------------------------------
+
+# Partners' endpoints must be https, and may not resolve to loopback,
+# private, link-local or metadata addresses (webhooks/outbound.py). A
+# developer's receiver on this machine is allowed while debugging.
+WEBHOOKS_ALLOW_HTTP = env.bool("WEBHOOKS_ALLOW_HTTP", default=DEBUG)
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env.bool(
+    "WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", default=DEBUG
+)
+# Seconds to wait before each retry of a failed delivery; empty: Standard
+# Webhooks' schedule (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h: about 27 h).
+WEBHOOKS_RETRY_DELAYS = env.list("WEBHOOKS_RETRY_DELAYS", cast=float, default=[])
 
 # --- Authentication ---------------------------------------------------------
 
