@@ -3,6 +3,7 @@
 ROLES = {
     "Membership managers": {
         "members": ["member", "sector", "tier", "membershipapplication"],
+        "portal": ["representative", "changerequest"],
     },
     "Editors": {
         "news": ["article", "tag"],

@@ -75,6 +75,9 @@ INSTALLED_APPS = [
     "alliance",
     "members",
     "news",
+    # Representatives of members and the changes they propose; its admin
+    # adds the representatives to the member's page, so it comes after members.
+    "portal",
 ]
 
 MIDDLEWARE = [
