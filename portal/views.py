@@ -15,6 +15,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse_lazy
 from django.utils import translation
 from django.utils.decorators import method_decorator
@@ -62,7 +63,14 @@ class PortalLoginView(auth_views.LoginView):
 
 
 class PortalLogoutView(auth_views.LogoutView):
+    """Sign out by POST; a GET (a bookmark, a typed address) shows the button to do it."""
+
+    http_method_names = ["get", "head", "post", "options"]
+    template_name = "portal/logout.html"
     next_page = reverse_lazy("portal:login")
+
+    def get(self, request, *args, **kwargs):
+        return TemplateResponse(request, self.template_name)
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -72,11 +72,42 @@ SAMPLES = {
     "choose-language": {},
     "set_language": {},
     "alliance:page-detail": {"slug": "about"},
+    "portal:home": {},
+    "portal:login": {},
+    "portal:logout": {},
+    "portal:password-reset": {},
+    "portal:password-reset-sent": {},
+    "portal:set-password": {"uidb64": "MQ", "token": "abc-def"},
+    "portal:set-password-done": {},
+    "portal:two-factor": {},
+    "portal:change-request": {"slug": "acme"},
+    "portal:verify": {"slug": "acme"},
+    "portal:withdraw": {"slug": "acme"},
 }
 # Addresses that answer with a redirect (remember a choice, then go back).
-REDIRECTS = {"choose-language", "set_language"}
+REDIRECTS = {
+    "choose-language",
+    "set_language",
+    # The portal's own pages send an anonymous visitor to sign in.
+    "portal:home",
+    "portal:two-factor",
+    "portal:change-request",
+    "portal:verify",
+    "portal:withdraw",
+}
 # Where POST is part of what the address does.
-TAKES_POST = {"members:join", "set_language"}
+TAKES_POST = {
+    "members:join",
+    "set_language",
+    "portal:login",
+    "portal:logout",
+    "portal:password-reset",
+    "portal:set-password",
+    "portal:two-factor",
+    "portal:change-request",
+    "portal:verify",
+    "portal:withdraw",
+}
 # Malformed in every way the pages and the API check; an unsupported method
 # must still be told it is not allowed, not that the query is wrong.
 BAD_QUERY = (
