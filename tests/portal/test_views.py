@@ -182,6 +182,17 @@ def test_repeated_failures_lock_the_portal_sign_in_as_the_admins(
     response = attempt(PASSWORD)
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
+    # Said in the portal's own pages, not the admin's.
+    page = response.content.decode()
+    assert "Too many failed sign-in attempts" in page
+    assert "Member portal" in page and "administration" not in page
+    # The same failures lock the admin's sign-in too.
+    response = client.post(
+        "/admin/login/",
+        {"username": "rep@acme.example", "password": PASSWORD},
+        REMOTE_ADDR="198.51.100.9",
+    )
+    assert response.status_code == 429
 
 
 def test_the_session_of_a_representative_expires(client, representative):
