@@ -29,9 +29,10 @@ test: ## Run every test (DATABASE_URL picks the database; SQLite when unset)
 	@[ -x $(BIN)/pytest ] || $(MAKE) install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: ## Check style and that migrations match the models
+lint: ## Check style, the layers (docs/architecture.md) and that migrations match the models
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(MANAGE) makemigrations --check --dry-run
 
 fmt: ## Format and fix what can be fixed automatically

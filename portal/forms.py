@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from django_otp import devices_for_user, user_has_device
 from django_otp.forms import OTPAuthenticationForm
 
+from alliance.kernel.images import validate_logo
 from members.forms import LongTextField, has_control_characters
-from members.images import validate_logo
 from members.models import Member, Sector
 
 from . import emails

@@ -13,7 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from members.images import validate_logo
+from alliance.kernel.images import validate_logo
 from members.models import Member
 
 # What a representative may change, by the member's field name. Translated

@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from alliance.history import history_of
+from alliance.kernel.history import history_of
 from members.models import Member, Sector
 
 from . import emails

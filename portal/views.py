@@ -25,7 +25,7 @@ from django.views.generic import FormView, TemplateView
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from alliance.models import Scenario
+from alliance.content.models import Scenario
 from members.models import MembershipApplication
 
 from .forms import (

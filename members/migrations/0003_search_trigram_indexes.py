@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from alliance.trigram import trigram_indexes
+from alliance.kernel.trigram import trigram_indexes
 
 
 class Migration(migrations.Migration):

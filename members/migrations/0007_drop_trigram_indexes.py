@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from alliance.trigram import drop_trigram_indexes
+from alliance.kernel.trigram import drop_trigram_indexes
 
 
 class Migration(migrations.Migration):

@@ -2,14 +2,14 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import members.images
+import alliance.kernel.images
 import portal.models
 from django.conf import settings
 from django.db import migrations, models
 
 
 def sync_roles(apps, schema_editor):
-    from alliance.roles import sync_roles
+    from alliance.kernel.roles import sync_roles
 
     # Membership managers invite representatives and review their requests.
     sync_roles(apps)
@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
                 ('status', models.CharField(choices=[('pending', 'Waiting for review'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('withdrawn', 'Withdrawn')], db_index=True, default='pending', max_length=12, verbose_name='status')),
                 ('proposed', models.JSONField(blank=True, default=dict, verbose_name='proposed values')),
                 ('original', models.JSONField(blank=True, default=dict, verbose_name='values when proposed')),
-                ('logo', models.ImageField(blank=True, max_length=255, upload_to=portal.models.proposed_logo_path, validators=[members.images.validate_logo], verbose_name='proposed logo')),
+                ('logo', models.ImageField(blank=True, max_length=255, upload_to=portal.models.proposed_logo_path, validators=[alliance.kernel.images.validate_logo], verbose_name='proposed logo')),
                 ('note', models.TextField(blank=True, verbose_name='note to the secretariat')),
                 ('language', models.CharField(choices=[('en', 'English'), ('zh-hans', 'Simplified Chinese')], default='en', help_text='The representative is told of the decision in this language.', max_length=10, verbose_name='language')),
                 ('review_message', models.TextField(blank=True, verbose_name='message to the representative')),

@@ -67,7 +67,7 @@ def test_bulk_publish_of_scenarios(admin_client):
         "/admin/alliance/scenario/",
         {"action": "publish_selected", "_selected_action": [s.pk for s in drafts]},
     )
-    from alliance.models import Scenario
+    from alliance.content.models import Scenario
 
     assert Scenario.objects.published().count() == 2
 
@@ -90,10 +90,10 @@ def test_autocomplete_finds_members_for_editors_forms(admin_client):
 
 
 def test_an_administrator_issues_a_partner_key_shown_once(admin_client):
-    from alliance.models import PartnerKey
+    from alliance.kernel.models import PartnerKey
 
     response = admin_client.post(
-        "/admin/alliance/partnerkey/add/",
+        "/admin/kernel/partnerkey/add/",
         {"name": "Portal sync", "partner": "City portal"},
         follow=True,
     )

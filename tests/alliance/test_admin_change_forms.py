@@ -82,7 +82,7 @@ RECIPES = {
     "axes.accesslog": _axes_record,
     "axes.accessfailurelog": _axes_record,
     "rest_framework_api_key.apikey": _api_key,
-    "alliance.partnerkey": _partner_key,
+    "kernel.partnerkey": _partner_key,
     "alliance.scenario": _scenario,
 }
 

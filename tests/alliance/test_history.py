@@ -3,8 +3,8 @@
 import pytest
 from django.contrib.auth.models import Group, User
 
-from alliance.history import real_changes
-from alliance.models import Scenario
+from alliance.content.models import Scenario
+from alliance.kernel.history import real_changes
 from news.models import Article
 from tests.factories import (
     ArticleFactory,

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
-from alliance.response_cache import current_generation
+from alliance.kernel.response_cache import current_generation
 from portal.models import ChangeRequest, RequestKind, RequestStatus, member_values
 from portal.services import (
     change_request_approve,
