@@ -129,6 +129,13 @@ admin.site.unregister(Member)
 class MemberAdmin(BaseMemberAdmin):
     inlines = [*BaseMemberAdmin.inlines, RepresentativeInline]
 
+    def get_inline_instances(self, request, obj=None):
+        # Representatives are invited to a member that exists, from its page.
+        inlines = super().get_inline_instances(request, obj)
+        if obj is None:
+            return [i for i in inlines if not isinstance(i, RepresentativeInline)]
+        return inlines
+
 
 @admin.register(Representative)
 class RepresentativeAdmin(admin.ModelAdmin):

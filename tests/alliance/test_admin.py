@@ -28,9 +28,11 @@ def test_every_admin_list_and_form_opens(admin_client):
         )
         add = reverse(f"admin:{opts.app_label}_{opts.model_name}_add")
         # Applications arrive through the public form only; tombstones and sign-in
-        # records are written by the site itself.
+        # records are written by the site itself; representatives are invited
+        # from a member's page, and their requests come from the portal.
         written_by_the_site = (
-            opts.model_name in {"membershipapplication", "tombstone"}
+            opts.model_name
+            in {"membershipapplication", "tombstone", "representative", "changerequest"}
             or opts.app_label == "axes"
         )
         expected = 403 if written_by_the_site else 200
