@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from members.admin import MemberAdmin as BaseMemberAdmin
@@ -117,7 +118,9 @@ class RepresentativeInline(admin.TabularInline):
 
     @admin.display(description=_("last sign-in"))
     def last_login(self, obj):
-        return obj.user.last_login if obj.pk else None
+        if obj.pk is None or obj.user.last_login is None:
+            return "-"
+        return formats.localize(timezone.localtime(obj.user.last_login))
 
 
 # The member's page gains its representatives: the portal extends the members

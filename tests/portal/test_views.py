@@ -8,6 +8,8 @@ from django.core import mail
 from django.test import Client
 from django.urls import get_resolver, reverse
 from django.utils import translation
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from members.models import Member
 from portal.models import ChangeRequest, RequestKind, RequestStatus
@@ -369,3 +371,35 @@ def test_a_representative_whose_access_was_taken_away_is_shown_nothing(
     representative.delete()
     assert rep_client.get("/portal/members/acme/change/").status_code == 404
     assert Member.objects.filter(slug="acme").exists()
+
+
+def test_a_representative_turns_on_a_second_step_and_must_then_give_the_code(
+    client, representative
+):
+    client.force_login(representative.user)
+    page = client.get("/portal/two-factor/").content.decode()
+    assert "data:image/svg+xml" in page
+    device = TOTPDevice.objects.get(user=representative.user)
+    assert not device.confirmed
+
+    def code():
+        totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+        return str(totp.token()).zfill(device.digits)
+
+    assert client.post("/portal/two-factor/", {"token": "000000"}).status_code == 400
+    device.refresh_from_db()
+    device.throttle_reset()  # a person tries again after a moment
+    assert client.post("/portal/two-factor/", {"token": code()}).status_code == 302
+    device.refresh_from_db()
+    assert device.confirmed
+    client.logout()
+
+    credentials = {"username": "rep@acme.example", "password": PASSWORD}
+    response = client.post("/portal/login/", credentials)
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+    device.refresh_from_db()
+    device.last_t = -1  # the code may be used again in this test
+    device.save()
+    response = client.post("/portal/login/", {**credentials, "otp_token": code()})
+    assert response.status_code == 302
