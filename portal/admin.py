@@ -207,6 +207,14 @@ class ChangeRequestAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        # A request is never edited here: it is approved or rejected (may_review).
+        return False
+
+    def may_review(self, request):
+        opts = self.model._meta
+        return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         change_request = get_object_or_404(
             ChangeRequest.objects.select_related("member", "submitted_by"),
@@ -217,7 +225,7 @@ class ChangeRequestAdmin(admin.ModelAdmin):
         form = ReviewForm(request.POST or None)
         status = 200
         if request.method == "POST":
-            if not self.has_change_permission(request, change_request):
+            if not self.may_review(request):
                 raise PermissionDenied
             decision = request.POST.get("decision")
             if form.is_valid() and decision in ("approve", "reject"):
@@ -270,8 +278,7 @@ class ChangeRequestAdmin(admin.ModelAdmin):
             "rows": rows,
             "conflicts": any(row.conflict for row in rows),
             "form": form,
-            "may_review": change_request.is_pending
-            and self.has_change_permission(request, change_request),
+            "may_review": change_request.is_pending and self.may_review(request),
             "title": _("Change request for %(member)s")
             % {"member": change_request.member},
         }
