@@ -194,8 +194,7 @@ class ScenarioDetailView(PreviewMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        event = self.object.announced_at
-        context["event"] = event if event and event.is_published else None
+        context["event"] = self.object.public_announced_at
         return context
 
 
@@ -304,8 +303,7 @@ class InitiativeDetailView(PreviewMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        event = self.object.launched_at
-        context["event"] = event if event and event.is_published else None
+        context["event"] = self.object.public_launched_at
         context["has_example_participants"] = any(
             p.is_example for p in self.object.public_participations
         )

@@ -98,6 +98,9 @@ MIDDLEWARE = [
     # ETag from the content and 304 answers to conditional requests (GET
     # and HEAD), for cached and freshly rendered answers alike.
     "alliance.kernel.http.HeadAwareConditionalGetMiddleware",
+    # Every anonymous API request counts against its client's allowance
+    # (429 past it), answered from the cache or not: so it comes first.
+    "alliance.kernel.api.allowance.AnonymousAllowanceMiddleware",
     # Anonymous pages and API answers from the cache: everything below is
     # skipped on a hit, so it comes as early as it can.
     "alliance.kernel.response_cache.ResponseCacheMiddleware",
@@ -466,10 +469,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "alliance.kernel.api.pagination.StablePagination",
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "alliance.kernel.api.schema.AutoSchema",
-    "DEFAULT_THROTTLE_CLASSES": [
-        "alliance.kernel.api.backends.AnonymousThrottle",
-        "alliance.kernel.api.backends.PartnerThrottle",
-    ],
+    # Anonymous requests are counted before the response cache, by
+    # alliance.kernel.api.allowance.AnonymousAllowanceMiddleware ("anon").
+    "DEFAULT_THROTTLE_CLASSES": ["alliance.kernel.api.backends.PartnerThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_ANON_RATE", default="120/min"),
         "partner": env.str("API_PARTNER_RATE", default="1200/min"),
