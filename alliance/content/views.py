@@ -220,7 +220,9 @@ class EventDetailView(PreviewMixin, DetailView):
     template_name = "alliance/event_detail.html"
 
     def get_base_queryset(self):
-        return Event.objects.prefetch_related(
+        # Its registration settings (a reverse relation; the registrations
+        # app's template tag reads them) come with the event, in one query.
+        return Event.objects.select_related("registration_settings").prefetch_related(
             Prefetch(
                 "articles",
                 # The event is how the prefetch puts each article in its place.

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     # Representatives of members and the changes they propose; its admin
     # adds the representatives to the member's page, so it comes after members.
     "portal",
+    "registrations",
     "alliance.project",
 ]
 
@@ -448,6 +449,13 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=CONTACT_EMAIL)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Event registration: submissions of the form a client address may make an hour.
+REGISTRATION_RATE_LIMIT = env.int("REGISTRATION_RATE_LIMIT", default=20)
+# The font of name badges: one that has Chinese and Latin letters (Debian's
+# fonts-noto-cjk; in a .ttc collection, the Simplified Chinese face).
+BADGE_FONT = env.str(
+    "BADGE_FONT", default="/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+)
 # Who hears about new membership applications.
 MEMBERSHIP_NOTIFY_EMAILS = env.list("MEMBERSHIP_NOTIFY_EMAILS", default=[CONTACT_EMAIL])
 

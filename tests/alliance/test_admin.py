@@ -27,12 +27,19 @@ def test_every_admin_list_and_form_opens(admin_client):
             changelist
         )
         add = reverse(f"admin:{opts.app_label}_{opts.model_name}_add")
-        # Applications arrive through the public form only; tombstones and sign-in
-        # records are written by the site itself; representatives are invited
-        # from a member's page, and their requests come from the portal.
+        # Applications and registrations arrive through the public forms only;
+        # tombstones and sign-in records are written by the site itself;
+        # representatives are invited from a member's page, and their
+        # requests come from the portal.
         written_by_the_site = (
             opts.model_name
-            in {"membershipapplication", "tombstone", "representative", "changerequest"}
+            in {
+                "membershipapplication",
+                "registration",
+                "tombstone",
+                "representative",
+                "changerequest",
+            }
             or opts.app_label == "axes"
         )
         expected = 403 if written_by_the_site else 200
