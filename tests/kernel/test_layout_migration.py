@@ -39,7 +39,7 @@ TABLES = [
     "alliance_contentchange",
 ]
 # Apps added since: their migrations give the roles permissions of their own.
-NEW_APPS = ("portal",)
+NEW_APPS = ("portal", "registrations")
 SEED = """
 from alliance.models import PartnerKey, Tombstone
 from django.contrib.auth.models import Group, Permission
