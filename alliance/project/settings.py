@@ -81,6 +81,9 @@ INSTALLED_APPS = [
     "members",
     "news",
     "alliance.content",
+    # Representatives of members and the changes they propose; its admin
+    # adds the representatives to the member's page, so it comes after members.
+    "portal",
     "registrations",
     "webhooks",
     "alliance.project",
@@ -300,6 +303,8 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+# The member portal shares the lockout, and says so in its own pages.
+AXES_LOCKOUT_CALLABLE = "alliance.kernel.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
