@@ -1,9 +1,10 @@
 """The portal's emails: one function each, taking ids and strings.
 
-Each is called through `transaction.on_commit`, so that nobody hears of
-something that was rolled back, and writes in the recipient's language. A
-failing mail server is logged, never raised: what the mail tells of is
-stored whatever happens here.
+Each is a background task (alliance/kernel/tasks.py), enqueued when the
+transaction commits, so that nobody hears of something that was rolled
+back; it writes in the recipient's language. What the mail tells of is
+stored whatever happens here: a failing mail server fails the task, which
+the admin lists with its error, to be run again.
 """
 
 import logging
@@ -19,6 +20,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from alliance.kernel.tasks import task
 from members.services import single_line
 
 from .models import ChangeRequest, Representative
@@ -36,6 +38,7 @@ def _send(*, what, subject, template, recipients, context):
         )
     except Exception:
         logger.exception("Could not send the portal's %s", what)
+        raise
 
 
 def site_name():
@@ -61,6 +64,7 @@ def _valid_days():
     return max(1, settings.PASSWORD_RESET_TIMEOUT // (24 * 60 * 60))
 
 
+@task
 def send_invitation(*, representative_id, site_url):
     """Invite a representative to choose a password and sign in to the portal."""
     representative = (
@@ -87,6 +91,7 @@ def send_invitation(*, representative_id, site_url):
         )
 
 
+@task
 def send_password_reset(*, user_id, site_url):
     """Send a representative a link to choose a new password."""
     user = get_user_model().objects.filter(pk=user_id).first()
@@ -108,6 +113,7 @@ def send_password_reset(*, user_id, site_url):
         )
 
 
+@task
 def send_managers_notice(*, change_request_id, site_url):
     """Tell the membership managers that a request waits for review."""
     change_request = (
@@ -134,6 +140,7 @@ def send_managers_notice(*, change_request_id, site_url):
         )
 
 
+@task
 def send_decision(*, change_request_id, site_url):
     """Tell the representative who made a request that it was approved or rejected."""
     change_request = (

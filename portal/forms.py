@@ -2,7 +2,6 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.utils.formats import number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +9,7 @@ from django_otp import devices_for_user, user_has_device
 from django_otp.forms import OTPAuthenticationForm
 
 from alliance.kernel.images import validate_logo
+from alliance.kernel.tasks import enqueue_on_commit
 from members.forms import LongTextField, has_control_characters
 from members.models import Member, Sector
 
@@ -90,10 +90,8 @@ class PortalPasswordResetForm(auth_forms.PasswordResetForm):
 
     def save(self, *, site_url, **kwargs):
         for user in self.get_users(self.cleaned_data["email"]):
-            transaction.on_commit(
-                lambda pk=user.pk: emails.send_password_reset(
-                    user_id=pk, site_url=site_url
-                )
+            enqueue_on_commit(
+                emails.send_password_reset, user_id=user.pk, site_url=site_url
             )
 
 

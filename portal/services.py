@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alliance.kernel.history import history_of
+from alliance.kernel.tasks import enqueue_on_commit
 from members.models import Member, Sector
 
 from . import emails
@@ -53,10 +54,8 @@ def representative_invite(*, member, email, language, invited_by, site_url):
     representative = Representative.objects.create(
         user=user, member=member, language=language, invited_by=invited_by
     )
-    transaction.on_commit(
-        lambda: emails.send_invitation(
-            representative_id=representative.pk, site_url=site_url
-        )
+    enqueue_on_commit(
+        emails.send_invitation, representative_id=representative.pk, site_url=site_url
     )
     return representative
 
@@ -101,10 +100,10 @@ def change_request_submit(
             _("This member already has a request waiting for review.")
         ) from error
     if created:
-        transaction.on_commit(
-            lambda: emails.send_managers_notice(
-                change_request_id=change_request.pk, site_url=site_url
-            )
+        enqueue_on_commit(
+            emails.send_managers_notice,
+            change_request_id=change_request.pk,
+            site_url=site_url,
         )
     return change_request
 
@@ -124,10 +123,10 @@ def change_request_verify(*, member, user, language, site_url):
         submitted_by=user,
         language=language,
     )
-    transaction.on_commit(
-        lambda: emails.send_managers_notice(
-            change_request_id=change_request.pk, site_url=site_url
-        )
+    enqueue_on_commit(
+        emails.send_managers_notice,
+        change_request_id=change_request.pk,
+        site_url=site_url,
     )
     return change_request
 
@@ -217,10 +216,8 @@ def change_request_approve(
         _("Approved change request %(number)s from the member portal.")
         % {"number": change_request.pk},
     )
-    transaction.on_commit(
-        lambda: emails.send_decision(
-            change_request_id=change_request.pk, site_url=site_url
-        )
+    enqueue_on_commit(
+        emails.send_decision, change_request_id=change_request.pk, site_url=site_url
     )
     return change_request
 
@@ -237,9 +234,7 @@ def change_request_reject(*, change_request, reviewed_by, message, site_url):
     change_request.reviewed_by = reviewed_by
     change_request.reviewed_at = timezone.now()
     change_request.save()
-    transaction.on_commit(
-        lambda: emails.send_decision(
-            change_request_id=change_request.pk, site_url=site_url
-        )
+    enqueue_on_commit(
+        emails.send_decision, change_request_id=change_request.pk, site_url=site_url
     )
     return change_request
