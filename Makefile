@@ -8,7 +8,7 @@ PORT ?= 8000
 # Only the site's own code carries reader-facing strings.
 MESSAGES_IGNORE := --ignore=.venv --ignore=node_modules --ignore=tests --ignore=examples --ignore=bench --ignore=staticfiles
 
-.PHONY: install run test lint fmt lock messages bench clean backup restore outdated soak soak-faults lighthouse
+.PHONY: install run test lint fmt lock messages bench clean backup restore outdated soak soak-faults lighthouse replica-test proxy-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ run: install ## Migrate, load the demo content and serve on http://127.0.0.1:800
 test: ## Run every test (DATABASE_URL picks the database; SQLite when unset)
 	@[ -x $(BIN)/pytest ] || $(MAKE) install
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+replica-test: ## The read-replica tests: a PostgreSQL primary and streaming replica of their own (pg_basebackup), gunicorn on them (needs PostgreSQL 15 server binaries and DATABASE_URL on PostgreSQL)
+	$(BIN)/pytest tests/alliance/test_db_router.py $(PYTEST_ARGS)
 
 lint: ## Check style and that migrations match the models
 	$(BIN)/ruff check .

@@ -91,6 +91,8 @@ MIDDLEWARE = [
     # ETag from the content and 304 answers to conditional requests (GET
     # and HEAD), for cached and freshly rendered answers alike.
     "alliance.http.HeadAwareConditionalGetMiddleware",
+    # Lets anonymous reads below use a read replica, when there are any.
+    "alliance.db_router.ReplicaReadsMiddleware",
     # Anonymous pages and API answers from the cache: everything below is
     # skipped on a hit, so it comes as early as it can.
     "alliance.response_cache.ResponseCacheMiddleware",
@@ -153,6 +155,62 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # keep connections, and check them so a restarted server is survived.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Or a pool of connections in each process (psycopg_pool), "MIN,MAX"
+    # connections: a request borrows one and gives it back at its end. It
+    # replaces kept connections (CONN_MAX_AGE must then be 0); bench/run.py
+    # --pool compares the two (docs/performance.md).
+    DATABASE_POOL = env.list("DATABASE_POOL", cast=int, default=[])
+    if DATABASE_POOL:
+        if len(DATABASE_POOL) != 2 or not 0 <= DATABASE_POOL[0] <= DATABASE_POOL[1]:
+            raise ImproperlyConfigured("DATABASE_POOL is MIN,MAX, e.g. 2,4.")
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"]["OPTIONS"] = {
+            **DATABASES["default"].get("OPTIONS", {}),
+            "pool": {
+                "min_size": DATABASE_POOL[0],
+                "max_size": DATABASE_POOL[1],
+                # Seconds a request waits for a free connection before failing.
+                "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10),
+            },
+        }
+    # Behind pgbouncer in transaction mode, a server-side cursor (iterator())
+    # could outlive the transaction its server connection was lent for.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(
+        "DATABASE_PGBOUNCER", default=False
+    )
+
+# Read replicas (PostgreSQL streaming replicas of DATABASE_URL), as a list of
+# URLs. Anonymous visitors' pages and API answers read from them; everything
+# else uses the primary (alliance/db_router.py). Each is configured like the
+# primary, pool included.
+DATABASE_REPLICA_URLS = env.list("DATABASE_REPLICA_URLS", default=[])
+for number, url in enumerate(DATABASE_REPLICA_URLS, 1):
+    replica = env.db_url_config(url)
+    DATABASES[f"replica{number}"] = {
+        **replica,
+        **{
+            name: DATABASES["default"][name]
+            for name in (
+                "CONN_MAX_AGE",
+                "CONN_HEALTH_CHECKS",
+                "DISABLE_SERVER_SIDE_CURSORS",
+            )
+            if name in DATABASES["default"]
+        },
+        "OPTIONS": {
+            **DATABASES["default"].get("OPTIONS", {}),
+            **replica.get("OPTIONS", {}),
+        },
+        # Tests run against the one test database.
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["alliance.db_router.ReplicaRouter"] if DATABASE_REPLICA_URLS else []
+# After a visitor writes (a form, the admin), their reads stay on the primary
+# this long, longer than the replicas ever lag.
+DATABASE_PIN_SECONDS = env.int("DATABASE_PIN_SECONDS", default=5)
+DATABASE_PIN_COOKIE = "pin_primary"
+# A replica that failed is left alone this long before it is tried again.
+DATABASE_REPLICA_RETRY_SECONDS = env.int("DATABASE_REPLICA_RETRY_SECONDS", default=10)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ------------------------------------------------------------------
