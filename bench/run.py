@@ -12,6 +12,7 @@ machine. docs/performance.md explains the columns and the targets.
 
     make bench                                   # about 10 minutes
     make bench BENCH_ARGS="--duration 3 --only home,search"
+    make bench BENCH_ARGS="--pool 2,4"           # a connection pool per worker
 
 The report is printed and written to bench/results/latest.md. It exits 0
 even when targets fail (it is a report) unless --check is given; it exits 2
@@ -516,6 +517,13 @@ def report(arguments, context, passes):
         "- ceilings: measured first and last in each pass; ratios use the one with"
         " more requests/s (marked used)",
         f"- response cache: {context['cache_setting']}",
+        "- database connections: "
+        + (
+            f"a pool of {arguments.pool.replace(',', ' to ')} per worker"
+            f" (DATABASE_POOL={arguments.pool})"
+            if arguments.pool
+            else "kept by each worker (CONN_MAX_AGE)"
+        ),
         "- other load: cores kept busy by other processes on the machine during the"
         " measurement (not this server, its database backends, wrk or Redis)",
     ]
@@ -580,6 +588,12 @@ def main():
     parser.add_argument(
         "--check", action="store_true", help="exit 1 when a target is missed"
     )
+    parser.add_argument(
+        "--pool",
+        metavar="MIN,MAX",
+        help="serve with a connection pool of this size per worker (DATABASE_POOL)"
+        " instead of kept connections",
+    )
     arguments = parser.parse_args()
     names = list(URLS)
     if arguments.only:
@@ -615,6 +629,7 @@ def run(arguments, names):
         DATABASE_CONN_MAX_AGE="3600",
         BENCH_APPLICATION_NAME="alliance-bench-setup",
     )
+    server_extra = {"DATABASE_POOL": arguments.pool} if arguments.pool else {}
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     import django
@@ -645,7 +660,11 @@ def run(arguments, names):
             " pass serves the same uncached views (with a warm Redis)"
         ),
     }
-    server_env = {**env, "BENCH_APPLICATION_NAME": SERVER_APPLICATION_NAME}
+    server_env = {
+        **env,
+        **server_extra,
+        "BENCH_APPLICATION_NAME": SERVER_APPLICATION_NAME,
+    }
     paths = {name: URLS[name] for name in names}
     passes, failed = [], False
     for label, cached in (("uncached", False), ("cached", True)):
