@@ -12,6 +12,7 @@ class AllianceConfig(AppConfig):
             checks,
             history,
             models,
+            proxy_cache,
             publishing,
             response_cache,
             tombstones,
@@ -26,3 +27,4 @@ class AllianceConfig(AppConfig):
         history.track(models.Page)
         tombstones.connect()
         response_cache.connect()
+        proxy_cache.connect()

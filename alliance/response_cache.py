@@ -42,13 +42,14 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Subquery, Value
 from django.db.models.functions import Greatest
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import Signal
 from django.http import HttpResponse
 from django.utils import timezone, translation
-from django.utils.cache import cc_delim_re, set_response_etag
+from django.utils.cache import cc_delim_re, patch_cache_control, set_response_etag
 
 from .language_notice import suggested_language
 
@@ -71,9 +72,24 @@ TRACKING_PARAMETERS = frozenset(
 TRACKING_PREFIXES = ("utm_",)
 # Enough to put the time-driven changes on the page: see `seconds_to_live`.
 MIN_LIFETIME = 1
+# The surrogate keys of an answer, for a caching proxy (`proxy_cache`).
+SURROGATE_KEY_HEADER = "xkey"
+# How long a caching proxy may serve an answer stale: while it fetches a
+# fresh one, and while the site is down.
+STALE_WHILE_REVALIDATE = 30
+STALE_IF_ERROR = 24 * 60 * 60
 
 
 # --- The generation ---------------------------------------------------------
+
+# Sent after the commit of a change to public content, with `tables`: the
+# database tables it wrote, or an empty list when anything may have changed
+# (a restore, a data load). A caching proxy in front purges by them
+# (`proxy_cache`); its receivers must not raise.
+public_content_changed = Signal()
+# The tables changed in transactions not yet announced.
+_changed_tables = set()
+_changed_everything = False
 
 
 # Within a request the generation is read once (the middleware opens a box
@@ -102,14 +118,25 @@ def current_generation():
     return generation
 
 
-def content_changed():
+def content_changed(*models):
     """Record that public content changed: every cached response becomes stale.
 
     The time goes into the database with the change itself, so the change
     and the end of every answer that predates it commit together. It only
     ever moves forward (by a microsecond at least, even under a frozen or
-    slow clock), so a generation is never used twice.
+    slow clock), so a generation is never used twice. `models` are the
+    models written, which `public_content_changed` announces after the
+    commit (none: anything may have changed).
     """
+    global _changed_everything
+    if models:
+        _changed_tables.update(model._meta.db_table for model in models)
+    else:
+        _changed_everything = True
+    # One announcement per commit: the first callback takes every table; a
+    # rolled-back transaction's tables go out with the next commit (a purge
+    # too many, never one too few).
+    transaction.on_commit(_announce, robust=True)
     from .models import ContentChange
 
     now = timezone.now()
@@ -123,6 +150,16 @@ def content_changed():
     box = _request_generation.get()
     if box is not None:
         box[0] = None  # read again, as this request now sees it
+
+
+def _announce():
+    global _changed_everything
+    if not (_changed_tables or _changed_everything):
+        return
+    tables = [] if _changed_everything else sorted(_changed_tables)
+    _changed_tables.clear()
+    _changed_everything = False
+    public_content_changed.send(sender=content_changed, tables=tables)
 
 
 def last_modified(now=None):
@@ -168,7 +205,7 @@ def _on_model_change(sender, **kwargs):
         return
     label = sender._meta.label_lower
     if label not in PRIVATE_MODELS:
-        content_changed()
+        content_changed(sender)
 
 
 def connect():
@@ -330,9 +367,39 @@ class ResponseCacheMiddleware:
     def __call__(self, request):
         token = _request_generation.set([None])
         try:
-            return self.respond(request)
+            response = self.respond(request)
+            if settings.PROXY_PURGE_URLS:
+                self.mark_for_proxy(request, response)
+            return response
         finally:
             _request_generation.reset(token)
+
+    def mark_for_proxy(self, request, response):
+        """Let the caching proxy in front keep what this cache may keep, until purged.
+
+        Worked out as the answer leaves, cached or not: never past the next
+        change the clock makes, and then not served stale either. Other
+        answers lose their surrogate keys.
+        """
+        if not (
+            SURROGATE_KEY_HEADER in response
+            and self.shareable(request)
+            and self.storable(response)
+        ):
+            if SURROGATE_KEY_HEADER in response:
+                del response[SURROGATE_KEY_HEADER]
+            return
+        try:
+            generation = current_generation()
+        except DatabaseError:
+            del response[SURROGATE_KEY_HEADER]
+            return
+        limit = settings.PROXY_CACHE_SECONDS
+        lifetime = seconds_to_live(limit, generation)
+        directives = {"public": True, "s_maxage": lifetime}
+        if lifetime >= limit:
+            directives["stale_while_revalidate"] = STALE_WHILE_REVALIDATE
+        patch_cache_control(response, **directives, stale_if_error=STALE_IF_ERROR)
 
     def respond(self, request):
         key = self.key_for(request)
@@ -356,28 +423,34 @@ class ResponseCacheMiddleware:
 
     # Which requests
 
-    def key_for(self, request):
-        """The cache key of this request, or None when it must not be cached."""
-        if settings.RESPONSE_CACHE_SECONDS <= 0 or request.method not in (
-            "GET",
-            "HEAD",
-        ):
-            return None
+    @classmethod
+    def shareable(cls, request):
+        """Whether this request's answer is the same for every anonymous visitor.
+
+        The caching proxy in front (`proxy_cache`) keeps the same answers.
+        """
+        if request.method not in ("GET", "HEAD"):
+            return False
         path = request.path
         if path.startswith((settings.STATIC_URL, settings.MEDIA_URL, "/admin/")):
-            return None
+            return False
         if (
             settings.SESSION_COOKIE_NAME in request.COOKIES
             or "HTTP_X_API_KEY" in request.META
             or "HTTP_AUTHORIZATION" in request.META
         ):
-            return None
+            return False
         if suggested_language(request):
             # The page will carry a note for this reader alone.
+            return False
+        return cls.variant(request) is not None
+
+    def key_for(self, request):
+        """The cache key of this request, or None when it must not be cached."""
+        if settings.RESPONSE_CACHE_SECONDS <= 0 or not self.shareable(request):
             return None
+        path = request.path
         variant = self.variant(request)
-        if variant is None:
-            return None
         try:
             url = request.build_absolute_uri(path)
         except DisallowedHost:

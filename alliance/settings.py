@@ -94,8 +94,11 @@ MIDDLEWARE = [
     # Lets anonymous reads below use a read replica, when there are any.
     "alliance.db_router.ReplicaReadsMiddleware",
     # Anonymous pages and API answers from the cache: everything below is
-    # skipped on a hit, so it comes as early as it can.
+    # skipped on a hit, so it comes as early as it can. It also marks them
+    # for the caching proxy in front, when there is one.
     "alliance.response_cache.ResponseCacheMiddleware",
+    # What the answer shows, for the proxy's purges: kept with it in the cache.
+    "alliance.proxy_cache.SurrogateKeysMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -259,6 +262,14 @@ RESPONSE_CACHE_SECONDS = env.int(
 RESPONSE_CACHE_PAGE_PARAMETERS = frozenset(
     {"page", "q", "tag", "member", "sector", "country", "tier", "field", "status", "p"}
 )
+# A caching proxy in front (Varnish, see deploy/varnish/site.vcl): the URLs
+# the site sends its purges to, one per proxy (e.g. http://10.0.0.5:6081).
+# Set, the answers the response cache may keep are marked for it too
+# (s-maxage, stale-while-revalidate, and surrogate keys in `xkey`), and
+# every public change purges what it touched (alliance/proxy_cache.py).
+PROXY_PURGE_URLS = env.list("PROXY_PURGE_URLS", default=[])
+# How long the proxy may keep an answer at most; a purge ends it sooner.
+PROXY_CACHE_SECONDS = env.int("PROXY_CACHE_SECONDS", default=3600)
 # The same for figures and fragments that many pages share (counts over whole
 # tables, the footer), which also serve pages the response cache does not.
 FRAGMENT_CACHE_SECONDS = env.int(

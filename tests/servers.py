@@ -256,7 +256,7 @@ class Varnish:
             ["varnishd", "-a", f"127.0.0.1:{self.port}", "-T",
              f"127.0.0.1:{self.admin_port}", "-f", str(self.vcl), "-n",
              str(self.folder / "work"), "-s", "malloc,64m", "-P",
-             str(self.folder / "pid"), "-p", "default_grace=0"],
+             str(self.folder / "pid")],
             check=True, capture_output=True,
         )  # fmt: skip
         wait_for_port(self.port)
