@@ -205,7 +205,12 @@ def _on_model_change(sender, **kwargs):
         return
     label = sender._meta.label_lower
     if label not in PRIVATE_MODELS:
-        content_changed(sender)
+        # What nests this object's summary shows it too, and its change time
+        # moves with it (`publishing.touch_referrers`).
+        content_changed(
+            sender,
+            *(relation.related_model for relation in sender._meta.related_objects),
+        )
 
 
 def connect():
