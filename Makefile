@@ -30,14 +30,15 @@ test: ## Run every test (DATABASE_URL picks the database; SQLite when unset)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 replica-test: ## The read-replica tests: a PostgreSQL primary and streaming replica of their own (pg_basebackup), gunicorn on them (needs PostgreSQL 15 server binaries and DATABASE_URL on PostgreSQL)
-	$(BIN)/pytest tests/alliance/test_db_router.py $(PYTEST_ARGS)
+	$(BIN)/pytest tests/kernel/test_db_router.py $(PYTEST_ARGS)
 
 proxy-test: ## The caching proxy's tests: varnishd with deploy/varnish/site.vcl in front of gunicorn, and the nginx file parsed (needs varnish, varnish-modules, nginx; DATABASE_URL on PostgreSQL)
-	$(BIN)/pytest tests/alliance/test_proxy_cache.py tests/alliance/test_connection_pool.py tests/deploy $(PYTEST_ARGS)
+	$(BIN)/pytest tests/kernel/test_proxy_cache.py tests/test_connection_pool.py tests/deploy $(PYTEST_ARGS)
 
-lint: ## Check style and that migrations match the models
+lint: ## Check style, the layers (docs/architecture.md) and that migrations match the models
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(MANAGE) makemigrations --check --dry-run
 
 fmt: ## Format and fix what can be fixed automatically

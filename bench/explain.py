@@ -153,7 +153,7 @@ def setup(database_url):
     os.environ.update(
         production_env(
             DATABASE_URL=database_url,
-            DJANGO_SETTINGS_MODULE="alliance.settings",
+            DJANGO_SETTINGS_MODULE="alliance.project.settings",
             RESPONSE_CACHE_SECONDS="0",
             FRAGMENT_CACHE_SECONDS="0",
             # Plain static names: the plans do not depend on collectstatic.
@@ -189,7 +189,7 @@ def pick_slugs():
     """Published objects to request: from the middle of each table, with relations."""
     from django.db.models import Count
 
-    from alliance.models import Event, Field, Initiative, Page, Scenario
+    from alliance.content.models import Event, Field, Initiative, Page, Scenario
     from members.models import Member, Sector, Tier
     from news.models import Article, Tag
 

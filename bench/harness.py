@@ -43,7 +43,7 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def start_gunicorn(env, *, workers=2, module="alliance.wsgi"):
+def start_gunicorn(env, *, workers=2, module="alliance.project.wsgi"):
     """Start gunicorn (sync workers, no access log) on a free port; return (process, base URL).
 
     Raise RuntimeError when it does not answer /healthz within 20 s.

@@ -67,7 +67,7 @@ def application_with_media():
     here whitenoise stands in for it so that pages show their images.
     Gunicorn calls this factory: `bench.lighthouse:application_with_media()`.
     """
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alliance.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alliance.project.settings")
     from django.conf import settings
     from django.core.wsgi import get_wsgi_application
     from whitenoise import WhiteNoise

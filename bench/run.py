@@ -143,7 +143,7 @@ def ensure_data(env, scale):
     """Generate the load data set at `scale` unless it is there already."""
     from django.db import connection
 
-    from alliance.management.commands.generate_load_data import FULL
+    from alliance.project.management.commands.generate_load_data import FULL
     from members.models import Member
 
     expected = max(1, FULL["members"] * scale // 100)
@@ -160,7 +160,7 @@ def ensure_data(env, scale):
 
 def pick_records(scale):
     """Return the slugs the addresses need: a published article, member and sector."""
-    from alliance.management.commands.generate_load_data import FULL
+    from alliance.project.management.commands.generate_load_data import FULL
     from members.models import Member, Sector
     from news.models import Article
 
@@ -197,7 +197,7 @@ def pick_records(scale):
 
 
 def data_counts():
-    from alliance.models import Event, Scenario
+    from alliance.content.models import Event, Scenario
     from members.models import Member
     from news.models import Article, Tag
 

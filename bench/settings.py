@@ -6,8 +6,8 @@ bench/run.py sets it. The public site's URLs never include the ceilings.
 
 from pathlib import Path
 
-from alliance.settings import *  # noqa: F403
-from alliance.settings import DATABASES, TEMPLATES, env
+from alliance.project.settings import *  # noqa: F403
+from alliance.project.settings import DATABASES, TEMPLATES, env
 
 BENCH_DIR = Path(__file__).resolve().parent
 

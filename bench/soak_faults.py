@@ -60,7 +60,7 @@ def run_case(name, env, port, log, duration, fault=None):
     env = {**env, "DJANGO_STATIC_MANIFEST": "false"}
     with log.open("wb") as output:
         server = subprocess.Popen(
-            [str(GUNICORN), "alliance.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{port}",
+            [str(GUNICORN), "alliance.project.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{port}",
              "--worker-class", "sync", "--log-level", "warning"],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=output,
         )  # fmt: skip

@@ -11,7 +11,7 @@ from django.urls import path
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from alliance import urls as site_urls
+from alliance.project import urls as site_urls
 from news.models import Tag
 
 

@@ -11,7 +11,7 @@ from import_export.admin import ImportExportMixin
 from import_export.forms import ImportForm
 from modeltranslation.admin import TabbedTranslationAdmin
 
-from alliance.admin_mixins import HistoryMixin, PrivateFieldsMixin, PublishActionsMixin
+from alliance.kernel.admin import HistoryMixin, PrivateFieldsMixin, PublishActionsMixin
 
 from .models import ApplicationStatus, Member, MembershipApplication, Sector, Tier
 from .resources import ADMIN_ROW_LIMIT, MemberResource, import_problems

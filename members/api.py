@@ -3,7 +3,7 @@ from django import forms
 from django_countries import countries
 from drf_spectacular.utils import extend_schema_field
 
-from alliance.api_common import Nested, PublicViewSet, SlugFilter
+from alliance.kernel.api.common import Nested, PublicViewSet, SlugFilter
 
 from .models import Member, Sector, Tier
 from .serializers import MemberSerializer, SectorSerializer

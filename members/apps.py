@@ -4,10 +4,11 @@ from django.utils.translation import gettext_lazy as _
 
 class MembersConfig(AppConfig):
     name = "members"
+    public_content = True
     verbose_name = _("Members")
 
     def ready(self):
-        from alliance.history import track
+        from alliance.kernel.history import track
 
         from .models import Member
 

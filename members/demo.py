@@ -11,8 +11,8 @@ import io
 from django.core.files.base import ContentFile
 from PIL import Image, ImageDraw, ImageFont
 
-from alliance.publishing import Status
-from alliance.records import upsert
+from alliance.kernel.publishing import Status
+from alliance.kernel.records import upsert
 
 from .models import Member, Sector, Tier
 

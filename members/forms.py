@@ -6,7 +6,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from alliance.links import WebAddressFormField
+from alliance.kernel.links import WebAddressFormField
 
 from .models import MembershipApplication, Sector, Tier
 

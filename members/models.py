@@ -5,11 +5,15 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from modeltranslation.utils import get_translation_fields
 
-from alliance.links import WebAddressField
-from alliance.publishing import Publishable, PublishableQuerySet, slug_url
-from alliance.search import SearchableQuerySet, SearchDocument
-
-from .images import LOGO_RENDITIONS, render_renditions, size_field, validate_logo
+from alliance.kernel.images import (
+    LOGO_RENDITIONS,
+    render_renditions,
+    size_field,
+    validate_logo,
+)
+from alliance.kernel.links import WebAddressField
+from alliance.kernel.publishing import Publishable, PublishableQuerySet, slug_url
+from alliance.kernel.search import SearchableQuerySet, SearchDocument
 
 # Where members of a tier the public cannot see come in the directory: last.
 UNLISTED_TIER_ORDER = 32767
@@ -77,6 +81,8 @@ class Tier(Publishable):
 class Sector(Publishable):
     """An industry sector a member works in (launch vehicles, remote sensing, ...)."""
 
+    api_resource = "sectors"
+
     name = models.CharField(_("name"), max_length=120)
     description = models.TextField(_("description"), blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
@@ -114,6 +120,8 @@ def member_logo_path(instance, filename):
 
 class Member(Publishable):
     """A member organization of the alliance."""
+
+    api_resource = "members"
 
     name = models.CharField(_("name"), max_length=200)
     short_name = models.CharField(_("short name"), max_length=80, blank=True)
@@ -258,6 +266,8 @@ class ApplicationStatus(models.TextChoices):
 class MembershipApplication(models.Model):
     """An application to join, sent through the public form. Never public."""
 
+    private_content = True  # its changes leave the public pages as they are
+
     organization_name = models.CharField(_("organization name"), max_length=200)
     short_name = models.CharField(_("short name"), max_length=80, blank=True)
     website = WebAddressField(_("website"), blank=True)
@@ -335,7 +345,7 @@ class MembershipApplication(models.Model):
         return self.organization_name
 
 
-# --- Search (see alliance/search.py) -----------------------------------------
+# --- Search (see alliance/kernel/search.py) -----------------------------------------
 
 
 class MemberSearchDocument(SearchDocument):

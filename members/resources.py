@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 from import_export import fields, resources, widgets
 
-from alliance.history import history_of
+from alliance.kernel.history import history_of
 
 from .models import Member, Sector, Tier
 from .spreadsheets import unescape_formula

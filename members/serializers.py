@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from alliance.api_common import (
+from alliance.kernel.api.common import (
     CategorySerializer,
     PublicSerializer,
     SummarySerializer,

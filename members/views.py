@@ -12,12 +12,12 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.generic import DetailView, ListView
 from django_countries import countries
 
-from alliance.api_backends import client_address
-from alliance.http import allow
-from alliance.listing import ListPageMixin
-from alliance.preview import PreviewMixin
-from alliance.publishing import columns, summary_fields
-from alliance.shared_cache import count as count_in_window
+from alliance.kernel.api.backends import client_address
+from alliance.kernel.http import allow
+from alliance.kernel.listing import ListPageMixin
+from alliance.kernel.preview import PreviewMixin
+from alliance.kernel.publishing import columns, summary_fields
+from alliance.kernel.shared_cache import count as count_in_window
 
 from .forms import MembershipApplicationForm
 from .models import Member, Sector, Tier
@@ -159,8 +159,6 @@ class MemberDetailView(PreviewMixin, DetailView):
         return Member.objects.select_related("tier")
 
     def get_context_data(self, **kwargs):
-        from alliance.models import Scenario
-
         context = super().get_context_data(**kwargs)
         member = self.object
         # Lazy: the template reads them inside a cached fragment, so they run
@@ -170,9 +168,7 @@ class MemberDetailView(PreviewMixin, DetailView):
             latest_articles=member.articles.published()
             .newest_first()
             .only("published_at", *summary_fields("title"))[:10],
-            participations=member.scenario_participations.filter(
-                scenario__in=Scenario.objects.published()
-            )
+            participations=member.scenario_participations.in_published_scenarios()
             .select_related("scenario__field")
             .only(
                 "role",

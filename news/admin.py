@@ -4,7 +4,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TabbedTranslationAdmin
 
-from alliance.admin_mixins import HistoryMixin, PublishActionsMixin, RichTextMixin
+from alliance.kernel.admin import HistoryMixin, PublishActionsMixin, RichTextMixin
 
 from .models import Article, Tag
 

@@ -1,7 +1,7 @@
 import django_filters
 from django.db.models.functions import Greatest
 
-from alliance.api_common import BooleanFilter, Nested, PublicViewSet, SlugFilter
+from alliance.kernel.api.common import BooleanFilter, Nested, PublicViewSet, SlugFilter
 from members.models import Member
 
 from .models import Article, Tag

@@ -12,10 +12,9 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from alliance.models import Event, Scenario
-from alliance.publishing import Status
-from alliance.records import upsert
-from alliance.rich_text import with_markdown_converted
+from alliance.kernel.publishing import Status
+from alliance.kernel.records import upsert
+from alliance.kernel.rich_text import with_markdown_converted
 from members.models import Member
 
 from .models import Article, Tag
@@ -308,6 +307,9 @@ def load(log):
         )
         log(action, tags[slug])
 
+    # Events are the alliance's content, an app above this one: reached
+    # through the article's own link to them.
+    events = Article.event.field.related_model.objects
     for record in (LAUNCH, OUTLOOK):
         record = dict(record)
         slug = record.pop("slug")
@@ -316,9 +318,7 @@ def load(log):
         scenarios = record.pop("scenarios", None)
         event_slug = record.pop("event", None)
         cover = record.pop("cover", None)
-        record["event"] = (
-            Event.objects.filter(slug=event_slug).first() if event_slug else None
-        )
+        record["event"] = events.filter(slug=event_slug).first() if event_slug else None
         article, action = upsert(
             Article,
             slug=slug,
@@ -327,7 +327,7 @@ def load(log):
         article.tags.set([tags[t] for t in tag_slugs])
         article.members.set(Member.objects.filter(slug__in=member_slugs))
         if scenarios == "all" and record["event"]:
-            article.scenarios.set(Scenario.objects.filter(announced_at=record["event"]))
+            article.scenarios.set(record["event"].scenarios.all())
         image = article.cover_image
         if cover and (not image or not image.storage.exists(image.name)):
             image.save(f"{slug}.jpg", draw_cover(cover), save=True)

@@ -8,8 +8,8 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from alliance.context_processors import site as site_identity
-from alliance.rich_text import render_rich_text
+from alliance.kernel.context_processors import site as site_identity
+from alliance.kernel.rich_text import render_rich_text
 
 from .models import Article
 

@@ -3,16 +3,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from alliance.links import WebAddressField
-from alliance.publishing import (
-    Publishable,
-    PublishableQuerySet,
-    Status,
-    list_url,
-    slug_url,
-)
-from alliance.search import SearchableQuerySet, SearchDocument
-from members.images import (
+from alliance.kernel.images import (
     COVER_RENDITIONS,
     render_renditions,
     rendition_field,
@@ -20,9 +11,20 @@ from members.images import (
     srcset,
     validate_picture,
 )
+from alliance.kernel.links import WebAddressField
+from alliance.kernel.publishing import (
+    Publishable,
+    PublishableQuerySet,
+    Status,
+    list_url,
+    slug_url,
+)
+from alliance.kernel.search import SearchableQuerySet, SearchDocument
 
 
 class Tag(Publishable):
+    api_resource = "tags"
+
     name = models.CharField(_("name"), max_length=80)
 
     class Meta:
@@ -57,6 +59,9 @@ def article_cover_path(instance, filename):
 
 
 class Article(Publishable):
+    api_resource = "news"
+    publish_time_field = "published_at"
+
     title = models.CharField(_("title"), max_length=250)
     summary = models.CharField(_("summary"), max_length=500, blank=True)
     body = models.TextField(
@@ -78,7 +83,7 @@ class Article(Publishable):
     )
     cover_width = size_field()
     cover_height = size_field()
-    # Renditions of the cover, made on save (members/images.py); pages and
+    # Renditions of the cover, made on save (alliance/kernel/images.py); pages and
     # the API use these, never the upload.
     cover_small = rendition_field(article_cover_path, "cover_small")
     cover_small_width = size_field()
@@ -189,7 +194,7 @@ class Article(Publishable):
         )
 
 
-# --- Search (see alliance/search.py) -----------------------------------------
+# --- Search (see alliance/kernel/search.py) -----------------------------------------
 
 
 class ArticleSearchDocument(SearchDocument):

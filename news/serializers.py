@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from alliance.api_common import (
+from alliance.kernel.api.common import (
     CategorySerializer,
     ImageSerializer,
     PublicSerializer,
@@ -10,6 +10,7 @@ from alliance.api_common import (
     image_data,
     summary,
 )
+from alliance.kernel.rich_text import render_rich_text
 
 from .models import Article, Tag
 
@@ -62,8 +63,6 @@ class ArticleSerializer(PublicSerializer):
         rich_text = ["body"]
 
     def get_body_html(self, obj) -> str:
-        from alliance.rich_text import render_rich_text
-
         return render_rich_text(obj.body)
 
     def get_cover_image(self, obj) -> ImageSerializer(allow_null=True):

@@ -1,4 +1,4 @@
-from alliance.sitemaps import BilingualSitemap
+from alliance.kernel.sitemaps import BilingualSitemap
 
 from .models import Article
 

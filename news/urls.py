@@ -1,6 +1,6 @@
 from django.urls import path
 
-from alliance.http import allow
+from alliance.kernel.http import allow
 
 from . import feeds, views
 

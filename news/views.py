@@ -4,9 +4,9 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView
 
-from alliance.listing import ListPageMixin
-from alliance.preview import PreviewMixin
-from alliance.publishing import columns, summary_fields
+from alliance.kernel.listing import ListPageMixin
+from alliance.kernel.preview import PreviewMixin
+from alliance.kernel.publishing import columns, summary_fields
 from members.models import Member
 
 from .models import Article, Tag

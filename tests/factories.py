@@ -8,7 +8,7 @@ import datetime
 import factory
 from django.utils import timezone
 
-from alliance.models import (
+from alliance.content.models import (
     Event,
     Field,
     Initiative,
@@ -20,8 +20,8 @@ from alliance.models import (
     Scenario,
     ScenarioParticipation,
 )
-from alliance.publishing import Status
-from alliance.response_cache import content_changed
+from alliance.kernel.changes import content_changed
+from alliance.kernel.publishing import Status
 from members.models import Member, MembershipApplication, Sector, Tier
 from news.models import Article, Tag
 
@@ -198,7 +198,7 @@ class TombstoneFactory(factory.django.DjangoModelFactory):
     reason = "unpublished"
 
     class Meta:
-        model = "alliance.Tombstone"
+        model = "kernel.Tombstone"
 
 
 # --- Many objects at once -----------------------------------------------------

@@ -24,7 +24,7 @@ from django.core.files.base import ContentFile
 from lxml import html as lxml_html
 from PIL import Image
 
-from alliance.models import ParticipationRole
+from alliance.content.models import ParticipationRole
 from tests.factories import (
     ArticleFactory,
     EventFactory,
@@ -395,7 +395,7 @@ def role_group(name):
     from django.apps import apps
     from django.contrib.auth.models import Group
 
-    from alliance.roles import sync_roles
+    from alliance.kernel.roles import sync_roles
 
     sync_roles(apps)
     return Group.objects.get(name=name)

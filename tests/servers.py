@@ -207,7 +207,7 @@ class Gunicorn:
     def start(self):
         self.output = self.log.open("ab")
         self.server = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "alliance.wsgi",
+            [str(Path(sys.executable).parent / "gunicorn"), "alliance.project.wsgi",
              "--workers", str(self.workers), "--bind", f"127.0.0.1:{self.port}",
              "--timeout", "30"],
             cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=self.output,

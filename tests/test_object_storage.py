@@ -1,7 +1,7 @@
 """Media on S3-compatible object storage, against a real S3 server on this machine.
 
 The storage is configured by environment variables only. These tests read
-alliance/settings.py afresh with such variables, point Django at a bucket of
+alliance/project/settings.py afresh with such variables, point Django at a bucket of
 moto's S3 server (started on a free local port), and check what an editor,
 a reader, a partner and the backup commands get.
 """
@@ -42,7 +42,7 @@ http = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def settings_from_environment(**variables):
-    """alliance/settings.py as read with these storage variables, as a separate module.
+    """alliance/project/settings.py as read with these storage variables, as a separate module.
 
     Django's own settings are left alone; other AWS_* variables of the
     environment are hidden while it is read.
@@ -380,7 +380,7 @@ def test_a_backup_of_a_bucket_restores_into_another_bucket(
         **os.environ,
         **bucket_variables(s3_endpoint, target),
         "DATABASE_URL": empty_database,
-        "DJANGO_SETTINGS_MODULE": "alliance.settings",
+        "DJANGO_SETTINGS_MODULE": "alliance.project.settings",
     }
     result = manage("restore", str(tmp_path / "backup"), "--no-input", env=env)
     assert result.returncode == 0, result.stderr
@@ -427,7 +427,7 @@ def test_a_local_backup_restores_into_a_bucket(
         **os.environ,
         **bucket_variables(s3_endpoint, bucket),
         "DATABASE_URL": empty_database,
-        "DJANGO_SETTINGS_MODULE": "alliance.settings",
+        "DJANGO_SETTINGS_MODULE": "alliance.project.settings",
     }
     result = manage("restore", str(tmp_path / "backup"), "--no-input", env=env)
     assert result.returncode == 0, result.stderr

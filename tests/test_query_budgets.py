@@ -33,8 +33,8 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from alliance import response_cache
-from alliance.models import ParticipationRole, ScenarioStage
+from alliance.content.models import ParticipationRole, ScenarioStage
+from alliance.kernel import response_cache
 from tests.factories import (
     ArticleFactory,
     EventFactory,

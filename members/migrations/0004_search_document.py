@@ -1,10 +1,10 @@
-"""Search documents for members (see alliance/search.py), filled for existing rows."""
+"""Search documents for members (see alliance/kernel/search.py), filled for existing rows."""
 
 import django.contrib.postgres.search
 import django.db.models.deletion
 from django.db import migrations, models
 
-from alliance.search import search_document_trigger
+from alliance.kernel.search import search_document_trigger
 
 
 class Migration(migrations.Migration):

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django_countries.fields
-import members.images
+import alliance.kernel.images
 import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
                 ('name_zh_hans', models.CharField(max_length=200, null=True, verbose_name='name')),
                 ('short_name_en', models.CharField(blank=True, max_length=80, null=True, verbose_name='short name')),
                 ('short_name_zh_hans', models.CharField(blank=True, max_length=80, null=True, verbose_name='short name')),
-                ('logo', models.TextField(blank=True, help_text='PNG, JPEG, WebP or GIF, at most 2 MB. Small copies are made for the public pages.', max_length=100, validators=[members.images.validate_logo], verbose_name='logo')),
+                ('logo', models.TextField(blank=True, help_text='PNG, JPEG, WebP or GIF, at most 2 MB. Small copies are made for the public pages.', max_length=100, validators=[alliance.kernel.images.validate_logo], verbose_name='logo')),
                 ('logo_alt_en', models.CharField(blank=True, help_text='What the logo says, for readers who cannot see it. Usually the name.', max_length=200, null=True, verbose_name='logo text alternative')),
                 ('logo_alt_zh_hans', models.CharField(blank=True, help_text='What the logo says, for readers who cannot see it. Usually the name.', max_length=200, null=True, verbose_name='logo text alternative')),
                 ('website', models.URLField(blank=True, verbose_name='website')),

@@ -3,7 +3,7 @@ from django.conf import settings
 from django.utils.html import format_html
 from django.utils.translation import get_language
 
-from alliance.links import is_safe_link
+from alliance.kernel.links import is_safe_link
 
 register = template.Library()
 

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import members.images
+import alliance.kernel.images
 import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
                 ('summary_zh_hans', models.CharField(blank=True, max_length=500, null=True, verbose_name='summary')),
                 ('body_en', models.TextField(blank=True, help_text='Markdown.', null=True, verbose_name='body')),
                 ('body_zh_hans', models.TextField(blank=True, help_text='Markdown.', null=True, verbose_name='body')),
-                ('cover_image', models.TextField(blank=True, help_text='PNG, JPEG, WebP or GIF, at most 5 MB. Resized copies are made for the public pages.', max_length=255, validators=[members.images.validate_picture], verbose_name='cover image')),
+                ('cover_image', models.TextField(blank=True, help_text='PNG, JPEG, WebP or GIF, at most 5 MB. Resized copies are made for the public pages.', max_length=255, validators=[alliance.kernel.images.validate_picture], verbose_name='cover image')),
                 ('cover_alt_en', models.CharField(blank=True, max_length=250, null=True, verbose_name='cover text alternative')),
                 ('cover_alt_zh_hans', models.CharField(blank=True, max_length=250, null=True, verbose_name='cover text alternative')),
                 ('byline_en', models.CharField(blank=True, max_length=150, null=True, verbose_name='byline')),

@@ -4,7 +4,7 @@ from django.db import migrations
 
 from django.db import models
 
-from alliance.rich_text import convert_markdown_columns
+from alliance.kernel.rich_text import convert_markdown_columns
 
 
 def convert(apps, schema_editor):

@@ -1,8 +1,8 @@
 from django import template
 from django.conf import settings
 
-from alliance.context_processors import site as site_identity
-from alliance.links import is_safe_link
+from alliance.kernel.context_processors import site as site_identity
+from alliance.kernel.links import is_safe_link
 
 register = template.Library()
 

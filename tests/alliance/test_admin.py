@@ -67,7 +67,7 @@ def test_bulk_publish_of_scenarios(admin_client):
         "/admin/alliance/scenario/",
         {"action": "publish_selected", "_selected_action": [s.pk for s in drafts]},
     )
-    from alliance.models import Scenario
+    from alliance.content.models import Scenario
 
     assert Scenario.objects.published().count() == 2
 
@@ -90,10 +90,10 @@ def test_autocomplete_finds_members_for_editors_forms(admin_client):
 
 
 def test_an_administrator_issues_a_partner_key_shown_once(admin_client):
-    from alliance.models import PartnerKey
+    from alliance.kernel.models import PartnerKey
 
     response = admin_client.post(
-        "/admin/alliance/partnerkey/add/",
+        "/admin/kernel/partnerkey/add/",
         {"name": "Portal sync", "partner": "City portal"},
         follow=True,
     )
@@ -101,3 +101,24 @@ def test_an_administrator_issues_a_partner_key_shown_once(admin_client):
     key = PartnerKey.objects.get(partner="City portal")
     message = [str(m) for m in response.context["messages"]][0]
     assert key.prefix in message and key.hashed_key not in message
+
+
+def test_a_partner_key_is_issued_in_chinese_too(admin_client):
+    from alliance.kernel.models import PartnerKey
+
+    chinese = {"HTTP_ACCEPT_LANGUAGE": "zh-CN,zh;q=0.9"}
+    form = admin_client.get("/admin/kernel/partnerkey/add/", **chinese)
+    page = form.content.decode()
+    assert "可以重复，最多 50 个字符" in page and "到期时间" in page
+    response = admin_client.post(
+        "/admin/kernel/partnerkey/add/",
+        {"name": "镜像", "partner": "市门户"},
+        follow=True,
+        **chinese,
+    )
+    key = PartnerKey.objects.get(partner="市门户")
+    message = [str(m) for m in response.context["messages"]][0]
+    assert message.startswith("镜像 的 API 密钥是 " + key.prefix)
+    # The library's own, unused key model is not offered beside it.
+    index = admin_client.get("/admin/", **chinese).content.decode()
+    assert "/admin/rest_framework_api_key/" not in index

@@ -46,11 +46,6 @@ def _partner_key(model):
     return key
 
 
-def _api_key(model):
-    key, _secret = model.objects.create_key(name="Sample key")
-    return key
-
-
 def _user(model):
     user = model.objects.create_user("sample-user", "user@example.org", "pw-123456789")
     user.groups.add(Group.objects.get(name="Editors"))
@@ -81,8 +76,7 @@ RECIPES = {
     "axes.accessattempt": _axes_record,
     "axes.accesslog": _axes_record,
     "axes.accessfailurelog": _axes_record,
-    "rest_framework_api_key.apikey": _api_key,
-    "alliance.partnerkey": _partner_key,
+    "kernel.partnerkey": _partner_key,
     "alliance.scenario": _scenario,
 }
 

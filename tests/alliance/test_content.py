@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone, translation
 
-from alliance.money import format_money
+from alliance.kernel.money import format_money
 from tests.conftest import assert_valid_html
 from tests.factories import (
     ArticleFactory,
@@ -29,7 +29,7 @@ def test_upcoming_and_past_events_are_split_by_their_last_day():
         starts_on=today - datetime.timedelta(days=9),
         ends_on=today - datetime.timedelta(days=8),
     )
-    from alliance.models import Event
+    from alliance.content.models import Event
 
     assert list(Event.objects.upcoming()) == [running]
     assert list(Event.objects.past()) == [past]

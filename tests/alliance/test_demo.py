@@ -14,9 +14,9 @@ from django.apps import apps
 from django.core.cache import cache
 from django.core.management import call_command
 
-from alliance import response_cache
-from alliance.models import ContentChange, Tombstone
-from alliance.publishing import Publishable
+from alliance.kernel import changes
+from alliance.kernel.models import ContentChange, Tombstone
+from alliance.kernel.publishing import Publishable
 
 pytestmark = pytest.mark.django_db
 
@@ -76,12 +76,12 @@ def test_a_second_run_on_unchanged_data_changes_nothing(client):
         assert "created" in output
         before = stored()
         http_before = answers(client)
-        generation = response_cache.current_generation()
+        generation = changes.current_generation()
     with time_machine.travel(SECOND_RUN, tick=False):
         output = load()
         # Nothing was written: not a row, not the content-change mark, and
         # the cached pages are still the current ones.
-        assert response_cache.current_generation() == generation
+        assert changes.current_generation() == generation
         assert stored() == before
         assert answers(client) == http_before
     lines = [line.split()[0] for line in output.splitlines()[:-1]]

@@ -21,7 +21,7 @@ def test_readyz_reports_a_reachable_database(client):
 
 @pytest.mark.django_db
 def test_readyz_answers_503_when_the_database_fails(client, monkeypatch):
-    from alliance import health
+    from alliance.kernel import health
 
     def broken_cursor():
         raise DatabaseError("connection refused")
@@ -102,7 +102,7 @@ def test_debug_off_without_secret_key_refuses_to_start(monkeypatch):
 
     env = {"DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": "", "PATH": "/usr/bin:/bin"}
     result = subprocess.run(
-        [sys.executable, "-c", "import alliance.settings"],
+        [sys.executable, "-c", "import alliance.project.settings"],
         env=env,
         capture_output=True,
         text=True,

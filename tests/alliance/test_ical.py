@@ -6,7 +6,7 @@ import icalendar
 import pytest
 import vobject
 
-from alliance.models import Event
+from alliance.content.models import Event
 from tests.factories import EventFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group, User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from alliance.models import Initiative, Participation
+from alliance.content.models import Initiative, Participation
 from tests.conftest import assert_valid_html
 from tests.factories import (
     EventFactory,

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from alliance.language_notice import suggested_language
+from alliance.kernel.language_notice import suggested_language
 from tests.factories import ArticleFactory, PageFactory
 
 pytestmark = pytest.mark.django_db

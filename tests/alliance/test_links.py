@@ -6,8 +6,8 @@ import pytest
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from alliance.links import is_safe_link
-from alliance.models import Event
+from alliance.content.models import Event
+from alliance.kernel.links import is_safe_link
 from members.models import Member, MembershipApplication
 from news.models import Article
 from tests.factories import (

@@ -1,8 +1,8 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from alliance import response_cache
-from alliance.models import Event, Scenario
+from alliance.content.models import Event, Scenario
+from alliance.kernel import changes
 from members.models import Member
 from news.models import Article, Tag
 
@@ -18,7 +18,7 @@ def generate(*args, **options):
 
 
 def test_scale_1x_makes_the_demo_size_clearly_marked_and_stales_the_cache():
-    before = response_cache.current_generation()
+    before = changes.current_generation()
     output = generate("--scale", "1x")
     assert "Load data in place" in output
     assert Member.objects.filter(slug__startswith="load-").count() == 100
@@ -32,7 +32,7 @@ def test_scale_1x_makes_the_demo_size_clearly_marked_and_stales_the_cache():
         and "合成记录" in article.body_zh_hans
     )
     assert article.tags.exists() and article.members.exists()
-    assert response_cache.current_generation() != before
+    assert changes.current_generation() != before
 
 
 def test_the_same_seed_gives_the_same_data_and_clear_replaces_it():

@@ -6,7 +6,7 @@ import pytest
 from django.apps import apps
 from django.utils import timezone
 
-from alliance.publishing import Publishable
+from alliance.kernel.publishing import Publishable
 from news.models import Article
 from tests.factories import ArticleFactory, MemberFactory, TagFactory
 

@@ -11,7 +11,7 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from alliance.response_cache import ResponseCacheMiddleware, seconds_to_live
+from alliance.kernel.response_cache import ResponseCacheMiddleware, seconds_to_live
 from news.models import Article
 from tests.api.test_shared_throttle import REDIS_URL, redis_available
 from tests.factories import ArticleFactory, MemberFactory, PageFactory
@@ -150,7 +150,7 @@ def test_the_api_caches_per_language(client):
 
 
 def test_cached_api_answers_still_count_against_the_allowance(client, settings):
-    from alliance.api_backends import AnonymousThrottle
+    from alliance.kernel.api.backends import AnonymousThrottle
 
     rates = {**AnonymousThrottle.THROTTLE_RATES, "anon": "3/hour"}
     original = AnonymousThrottle.THROTTLE_RATES
@@ -176,11 +176,11 @@ def test_with_the_cache_off_nothing_is_stored(client, settings):
 def test_with_redis_a_cached_api_answer_is_counted_once_in_the_lookups_round_trip(
     client, settings
 ):
-    from alliance.api_backends import AnonymousThrottle
+    from alliance.kernel.api.backends import AnonymousThrottle
 
     settings.CACHES = {
         "default": {
-            "BACKEND": "alliance.shared_cache.ResilientRedisCache",
+            "BACKEND": "alliance.kernel.shared_cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
         }

@@ -8,7 +8,11 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from alliance.rich_text import clean_rich_text, markdown_to_html, render_rich_text
+from alliance.kernel.rich_text import (
+    clean_rich_text,
+    markdown_to_html,
+    render_rich_text,
+)
 from tests.factories import ArticleFactory, ScenarioFactory
 from tests.helpers import form_data
 from tests.members.test_admin import png_bytes
@@ -231,7 +235,7 @@ class StartTags(Inspector):
 
 @pytest.mark.django_db
 def test_the_data_migration_converts_every_language_and_leaves_html_alone():
-    from alliance.rich_text import convert_markdown_columns
+    from alliance.kernel.rich_text import convert_markdown_columns
     from news.models import Article
 
     markdown = ArticleFactory(

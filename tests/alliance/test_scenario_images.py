@@ -6,7 +6,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from alliance.models import Scenario
+from alliance.content.models import Scenario
 from tests.factories import FieldFactory, ScenarioFactory
 from tests.news.test_covers import image_bytes, noise_png
 

@@ -6,9 +6,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from alliance import search
-from alliance.models import Page
-from alliance.search import search_terms, tsquery_text
+from alliance.content.models import Page
+from alliance.kernel import search
+from alliance.kernel.search import search_terms, tsquery_text
 from members.models import Member
 from news.models import Article
 from tests.conftest import assert_valid_html

@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
-from alliance import shared_cache
+from alliance.kernel import shared_cache
 
 # Nothing listens on this port of the suite's range: connections are refused.
 DEAD_REDIS = "redis://127.0.0.1:19599/0"
@@ -18,7 +18,7 @@ def dead_redis(settings):
     shared_cache._breakers.clear()
     settings.CACHES = {
         "default": {
-            "BACKEND": "alliance.shared_cache.ResilientRedisCache",
+            "BACKEND": "alliance.kernel.shared_cache.ResilientRedisCache",
             "LOCATION": DEAD_REDIS,
             "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.1, "SOCKET_TIMEOUT": 0.1},
         }
@@ -30,11 +30,11 @@ def dead_redis(settings):
 def test_a_refused_cache_answers_as_a_miss_and_logs_one_line_per_outage(
     dead_redis, caplog
 ):
-    caplog.set_level(logging.WARNING, logger="alliance.shared_cache")
+    caplog.set_level(logging.WARNING, logger="alliance.kernel.shared_cache")
     results = [cache.get("key", "missing") for _ in range(20)]
     assert results == ["missing"] * 20
     assert cache.set("key", 1) is False and cache.get_many(["a", "b"]) == {}
-    warnings = [r for r in caplog.records if r.name == "alliance.shared_cache"]
+    warnings = [r for r in caplog.records if r.name == "alliance.kernel.shared_cache"]
     assert len(warnings) == 1 and "unreachable" in warnings[0].getMessage()
     assert not any(r.exc_info for r in caplog.records)
 
@@ -88,7 +88,7 @@ def test_check_deploy_is_quiet_with_one_worker_or_a_shared_cache(settings):
     settings.WEB_CONCURRENCY = 4
     settings.CACHES = {
         "default": {
-            "BACKEND": "alliance.shared_cache.ResilientRedisCache",
+            "BACKEND": "alliance.kernel.shared_cache.ResilientRedisCache",
             "LOCATION": DEAD_REDIS,
         }
     }

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.http import http_date
 from lxml import etree
 
-from alliance.sitemaps import BilingualSitemap
+from alliance.content.sitemaps import BilingualSitemap
 from news.models import Article
 from tests.factories import (
     ArticleFactory,

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from alliance.models import PartnerKey, Tombstone
+from alliance.kernel.models import PartnerKey, Tombstone
 from tests.factories import (
     ArticleFactory,
     EventFactory,
@@ -236,7 +236,7 @@ def test_an_unexpected_error_answers_json_in_the_api_and_the_page_elsewhere(
 ):
     from django.test import Client
 
-    from alliance.views import EventListView
+    from alliance.content.views import EventListView
     from news.api import TagViewSet
 
     def fail(*args, **kwargs):
@@ -548,7 +548,7 @@ def test_anonymous_clients_are_throttled_and_told_when_to_retry(client, settings
     }
     api_settings.reload()
     try:
-        from alliance.api_backends import AnonymousThrottle, PartnerThrottle
+        from alliance.kernel.api.backends import AnonymousThrottle, PartnerThrottle
 
         AnonymousThrottle.THROTTLE_RATES = PartnerThrottle.THROTTLE_RATES = rates
         for _ in range(3):
@@ -575,7 +575,7 @@ def test_anonymous_clients_are_throttled_and_told_when_to_retry(client, settings
 def low_rates(monkeypatch):
     """Allowances small enough to use up: 3 an hour anonymously, 2 per key (hours,
     so that no test straddles the edge of a window)."""
-    from alliance.api_backends import AnonymousThrottle, PartnerThrottle
+    from alliance.kernel.api.backends import AnonymousThrottle, PartnerThrottle
 
     rates = {"anon": "3/hour", "partner": "2/hour"}
     monkeypatch.setattr(AnonymousThrottle, "THROTTLE_RATES", rates)
@@ -607,7 +607,7 @@ def test_a_partner_key_has_its_own_allowance_apart_from_anonymous_clients(
 
 
 def test_a_forged_forwarded_for_header_does_not_escape_the_api_limit(client):
-    from alliance.api_backends import AnonymousThrottle
+    from alliance.kernel.api.backends import AnonymousThrottle
 
     original = AnonymousThrottle.THROTTLE_RATES
     AnonymousThrottle.THROTTLE_RATES = {**original, "anon": "3/hour"}

@@ -28,15 +28,15 @@ import django, os, sys
 os.environ["REDIS_URL"] = sys.argv[1]
 # Per hour: the four processes take seconds, and must not straddle a window.
 os.environ["API_ANON_RATE"] = "3/hour"
-os.environ["DJANGO_SETTINGS_MODULE"] = "alliance.settings"
+os.environ["DJANGO_SETTINGS_MODULE"] = "alliance.project.settings"
 django.setup()
 from django.test import Client
 from django.test.utils import setup_test_environment
 from django.utils import timezone
-import alliance.api_common
+import alliance.kernel.api.common
 setup_test_environment()
 # No test database in these processes: Last-Modified must not need one.
-alliance.api_common.last_modified = timezone.now
+alliance.kernel.api.common.last_modified = timezone.now
 print(Client().get("/api/v1/", REMOTE_ADDR="203.0.113.9").status_code)
 """
 

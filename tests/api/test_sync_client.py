@@ -29,10 +29,10 @@ def backdate_everything():
 
     from django.utils import timezone
 
-    from alliance.tombstones import RESOURCES
+    from alliance.kernel.tombstones import resources
 
     day_ago = timezone.now() - datetime.timedelta(days=1)
-    for label in RESOURCES:
+    for label in resources():
         apps.get_model(label).objects.update(updated_at=day_ago)
 
 

@@ -45,7 +45,7 @@ def test_backup_restores_into_a_new_database_with_every_object(tmp_path, setting
     env = {
         **os.environ,
         "MEDIA_ROOT": str(tmp_path / "restored-media"),
-        "DJANGO_SETTINGS_MODULE": "alliance.settings",
+        "DJANGO_SETTINGS_MODULE": "alliance.project.settings",
     }
     if connection.vendor == "postgresql":
         name = f"restore_{uuid.uuid4().hex[:8]}"
@@ -65,7 +65,7 @@ def test_backup_restores_into_a_new_database_with_every_object(tmp_path, setting
         manage("restore", str(tmp_path / "backup"), "--no-input", env=env)
         check = (
             "from members.models import Member; from news.models import Article;"
-            "from alliance.models import ScenarioParticipation;"
+            "from alliance.content.models import ScenarioParticipation;"
             "m = Member.objects.get(slug='kept');"
             "print(m.name, m.articles.count(), ScenarioParticipation.objects.filter(member=m).count(), m.logo.storage.exists(m.logo_small.name))"
         )
@@ -86,7 +86,7 @@ def test_backup_restores_into_a_new_database_with_every_object(tmp_path, setting
             "from django.core.cache import cache;"
             "from django.core.management import call_command;"
             "from django.utils import timezone;"
-            "from alliance.models import Tombstone; from members.models import Member;"
+            "from alliance.kernel.models import Tombstone; from members.models import Member;"
             "from news.models import Article; from tests.factories import ArticleFactory;"
             "start = timezone.now(); ArticleFactory(slug='later-story');"
             "cache.set('response:probe', 'stale');"

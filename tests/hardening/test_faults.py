@@ -157,7 +157,7 @@ def test_database_outage_gives_a_clean_503_and_the_site_recovers_by_itself():
 def test_with_the_cache_server_down_pages_are_still_served(client, settings):
     settings.CACHES = {
         "default": {
-            "BACKEND": "alliance.shared_cache.ResilientRedisCache",
+            "BACKEND": "alliance.kernel.shared_cache.ResilientRedisCache",
             "LOCATION": "redis://127.0.0.1:19598/0",  # nothing listens here
             "OPTIONS": {
                 "SOCKET_CONNECT_TIMEOUT": 0.2,

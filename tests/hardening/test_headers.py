@@ -91,7 +91,7 @@ def test_cookies_are_secure_in_production():
         "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY, s.SECURE_SSL_REDIRECT)"
     )
     env = {"PATH": "/usr/bin:/bin", "DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": "k" * 60,
-           "DJANGO_SETTINGS_MODULE": "alliance.settings"}  # fmt: skip
+           "DJANGO_SETTINGS_MODULE": "alliance.project.settings"}  # fmt: skip
     result = subprocess.run(
         [sys.executable, "-c", "import django; django.setup();" + code],
         env=env,

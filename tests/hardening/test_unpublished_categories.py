@@ -11,7 +11,7 @@ import io
 
 import pytest
 
-from alliance.models import Field
+from alliance.content.models import Field
 from members.models import UNLISTED_TIER_ORDER, Member, Tier
 from tests.factories import (
     ArticleFactory,

@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from alliance.roles import sync_roles
+from alliance.kernel.roles import sync_roles
 from news.models import Article
 from tests.helpers import role_group
 from tests.members.test_admin import png_bytes

@@ -163,7 +163,7 @@ class Site:
     def start(self):
         self.output = self.log.open("ab")
         self.server = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "alliance.wsgi",
+            [str(Path(sys.executable).parent / "gunicorn"), "alliance.project.wsgi",
              "--workers", "2", "--bind", f"127.0.0.1:{self.port}", "--timeout", "30"],
             cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL,
             stderr=self.output,
@@ -249,7 +249,7 @@ def application(number):
 SETUP = """
 from django.contrib.auth import get_user_model
 from news.models import Article
-from alliance.publishing import Status
+from alliance.kernel.publishing import Status
 from django.utils import timezone
 get_user_model().objects.create_superuser("manager", "m@example.org", "correct horse battery")
 Article.objects.create(slug="outage-story", title="Outage story", summary="A story.",

@@ -18,7 +18,8 @@ import httpx
 import pytest
 from django.utils import timezone
 
-from alliance.models import Event, Field, Initiative, Page, Scenario, Tombstone
+from alliance.content.models import Event, Field, Initiative, Page, Scenario
+from alliance.kernel.models import Tombstone
 from members.models import Member, Sector
 from news.models import Article, Tag
 from tests.factories import ArticleFactory, PageFactory

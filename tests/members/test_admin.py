@@ -133,7 +133,7 @@ def test_the_editors_view_members_migration_grants_and_revokes_the_permission():
     from django.db.migrations.loader import MigrationLoader
 
     name = "0006_editors_view_members"
-    migration = import_module(f"alliance.migrations.{name}")
+    migration = import_module(f"alliance.content.migrations.{name}")
     state = MigrationLoader(connection).project_state(("alliance", name)).apps
     editors = Group.objects.get(name="Editors")
 

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from PIL import Image
 
-from members.images import make_rendition, validate_logo, validate_picture
+from alliance.kernel.images import make_rendition, validate_logo, validate_picture
 
 
 def encoded(image, image_format, **options):

@@ -3,7 +3,7 @@
 import pytest
 from django.core.files.base import ContentFile
 
-from members.images import make_rendition
+from alliance.kernel.images import make_rendition
 from members.models import Member
 from tests.factories import MemberFactory
 from tests.members.test_admin import png_bytes

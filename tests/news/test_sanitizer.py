@@ -4,7 +4,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from alliance.markdown import render_markdown
+from alliance.kernel.markdown import render_markdown
 
 XSS_VECTORS = [
     "<script>alert(1)</script>",

@@ -1,0 +1,131 @@
+"""Change tracking: when public content last changed, anywhere.
+
+One row (`ContentChange`) holds the time of the last change to public
+content. Every save, deletion, relation change and bulk publish of a model
+of a public-content app moves it on, in the same transaction as the change,
+so the change and the end of every answer that predates it commit together.
+The response cache serves a stored answer only while this "generation" is
+still the current one, and the API's Last-Modified starts from it.
+
+An app is public content when its AppConfig says `public_content = True`;
+a model of such an app that the public never sees (membership applications)
+says `private_content = True`.
+"""
+
+import contextvars
+import datetime
+
+from django.apps import apps
+from django.db import connection, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Greatest
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import Signal
+from django.utils import timezone
+
+from alliance.kernel.models import ContentChange
+
+# Sent after the commit of a change to public content, with `tables`: the
+# database tables it wrote, or an empty list when anything may have changed
+# (a restore, a data load). A caching proxy in front purges by them
+# (`proxy_cache`); its receivers must not raise.
+public_content_changed = Signal()
+# The tables changed in transactions not yet announced.
+_changed_tables = set()
+_changed_everything = False
+
+# Within a request the generation is read once (the middleware opens a box
+# for it); outside one, every call reads the database.
+request_generation = contextvars.ContextVar("request_generation", default=None)
+
+
+def current_generation():
+    """The generation of the public content: when it last changed, as the database says.
+
+    One read of a one-row table by its primary key, once per request.
+    """
+    box = request_generation.get()
+    if box is not None and box[0] is not None:
+        return box[0]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT changed_at FROM {ContentChange._meta.db_table} WHERE id = 1"
+        )
+        row = cursor.fetchone()
+    generation = str(row[0]) if row else "0"
+    if box is not None:
+        box[0] = generation
+    return generation
+
+
+def content_changed(*models):
+    """Record that public content changed: every cached response becomes stale.
+
+    The time goes into the database with the change itself, so the change
+    and the end of every answer that predates it commit together. It only
+    ever moves forward (by a microsecond at least, even under a frozen or
+    slow clock), so a generation is never used twice. `models` are the
+    models written, which `public_content_changed` announces after the
+    commit (none: anything may have changed).
+    """
+    global _changed_everything
+    if models:
+        _changed_tables.update(model._meta.db_table for model in models)
+    else:
+        _changed_everything = True
+    now = timezone.now()
+    moved = ContentChange.objects.filter(pk=1).update(
+        changed_at=Greatest(
+            Value(now), F("changed_at") + datetime.timedelta(microseconds=1)
+        )
+    )
+    if not moved:
+        ContentChange.objects.create(pk=1, changed_at=now)
+    box = request_generation.get()
+    if box is not None:
+        box[0] = None  # read again, as this request now sees it
+    # One announcement per commit: the first callback takes every table; a
+    # rolled-back transaction's tables go out with the next commit (a purge
+    # too many, never one too few).
+    transaction.on_commit(_announce, robust=True)
+
+
+def _announce():
+    global _changed_everything
+    if not (_changed_tables or _changed_everything):
+        return
+    tables = [] if _changed_everything else sorted(_changed_tables)
+    _changed_tables.clear()
+    _changed_everything = False
+    public_content_changed.send(sender=content_changed, tables=tables)
+
+
+def _on_model_change(sender, **kwargs):
+    if kwargs.get("raw"):  # loading fixtures
+        return
+    if kwargs.get("action", "post_").startswith("pre_"):  # m2m: counted once, after
+        return
+    if not getattr(sender, "private_content", False):
+        # What nests this object's summary shows it too, and its change time
+        # moves with it (`publishing.touch_referrers`).
+        content_changed(
+            sender,
+            *(relation.related_model for relation in sender._meta.related_objects),
+        )
+
+
+def connect():
+    """Move the generation on whenever a content model is written."""
+    for app_config in apps.get_app_configs():
+        if not getattr(app_config, "public_content", False):
+            continue
+        for model in app_config.get_models():
+            uid = f"response-cache-{model._meta.label_lower}"
+            post_save.connect(_on_model_change, sender=model, dispatch_uid=uid)
+            post_delete.connect(_on_model_change, sender=model, dispatch_uid=uid)
+            for field in model._meta.local_many_to_many:
+                m2m_changed.connect(
+                    _on_model_change,
+                    sender=field.remote_field.through,
+                    dispatch_uid=f"{uid}-{field.name}",
+                )

@@ -1,0 +1,293 @@
+"""What "published" means, once for every public model.
+
+Every public model has a stable slug, creation and change times and a
+publication state. Only published objects are visible anywhere public: pages,
+API, feeds, sitemap, search and structured data all start from
+`Model.objects.published()`.
+"""
+
+import functools
+from urllib.parse import urlencode
+
+from django.apps import apps
+from django.conf import settings
+from django.db import models
+from django.db.models.signals import m2m_changed, pre_delete
+from django.urls import get_script_prefix, reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from alliance.kernel.changes import content_changed
+from alliance.kernel.tombstones import bury, revive
+
+# Stands in for a slug while an address is reversed once; any valid slug would do.
+SLUG_MARK = "0-slug-0"
+
+
+@functools.lru_cache(maxsize=128)
+def _around_slug(name, language, script_prefix):
+    return reverse(name, kwargs={"slug": SLUG_MARK}).split(SLUG_MARK)
+
+
+def slug_url(name, slug):
+    """The address of URL `name` for an object's slug, as reverse() gives it.
+
+    Pages link to dozens of objects, and reverse() walks the URL patterns
+    each time; the address around the slug is worked out once per language.
+    """
+    before, after = _around_slug(name, get_language(), get_script_prefix())
+    return f"{before}{slug}{after}"
+
+
+@functools.lru_cache(maxsize=128)
+def _reversed(name, language, script_prefix):
+    return reverse(name)
+
+
+def list_url(name, **query):
+    """The address of list page `name`, reversed once per language, with a query string."""
+    url = _reversed(name, get_language(), get_script_prefix())
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def columns(*names):
+    """The columns of translated fields in every language, for `.only()`.
+
+    `columns("title", "field__name")` gives title_en, title_zh_hans,
+    field__name_en, field__name_zh_hans: a page shows the current language
+    and falls back to the other, so it needs both.
+    """
+    return [
+        f"{name}_{code.replace('-', '_')}"
+        for name in names
+        for code, _label in settings.LANGUAGES
+    ]
+
+
+def summary_fields(*translated):
+    """What a link to a published object needs: its slug, state and title."""
+    return ["slug", "status", *columns(*translated)]
+
+
+def touch_referrers(model, pks):
+    """Mark as changed the public objects whose answers nest these ones.
+
+    An article's API answer shows its tags, members and scenarios; when one
+    of those appears, disappears or is renamed, the article's answer changes
+    too, and partners who sync by `updated_at` must hear of it.
+    """
+    if not pks:
+        return
+    now = timezone.now()
+    for relation in model._meta.related_objects:
+        referrer = relation.related_model
+        if issubclass(referrer, Publishable):
+            referrer.objects.filter(**{f"{relation.field.name}__in": pks}).update(
+                updated_at=now
+            )
+
+
+def referrers(model):
+    """The public models whose answers nest `model`'s objects (see `touch_referrers`)."""
+    return [
+        relation.related_model
+        for relation in model._meta.related_objects
+        if issubclass(relation.related_model, Publishable)
+    ]
+
+
+def touch_linked(sender, instance, action, reverse, model, pk_set, **kwargs):
+    """When links of a many-to-many relation change, the side that shows them changed."""
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if not reverse and isinstance(instance, Publishable):
+        type(instance).objects.filter(pk=instance.pk).update(updated_at=timezone.now())
+    elif reverse and pk_set and issubclass(model, Publishable):
+        model.objects.filter(pk__in=pk_set).update(updated_at=timezone.now())
+
+
+def touch_before_deletion(sender, instance, **kwargs):
+    touch_referrers(sender, [instance.pk])
+
+
+def connect():
+    """Keep `updated_at` of nesting objects in step with links and deletions."""
+    for model in apps.get_models():
+        if not issubclass(model, Publishable):
+            continue
+        label = model._meta.label_lower
+        pre_delete.connect(
+            touch_before_deletion, sender=model, dispatch_uid=f"touch-{label}"
+        )
+        for field in model._meta.local_many_to_many:
+            m2m_changed.connect(
+                touch_linked,
+                sender=field.remote_field.through,
+                dispatch_uid=f"touch-{label}-{field.name}",
+            )
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+
+
+class PublishableQuerySet(models.QuerySet):
+    def published(self, now=None):
+        return self.filter(self.model.published_condition(now=now))
+
+    def next_publish_time(self, now=None):
+        """When the next row publishes itself (see `Publishable.publish_time_field`), or None."""
+        field = self.model.publish_time_field
+        if field is None:
+            return None
+        return (
+            self.filter(
+                status=Status.PUBLISHED, **{f"{field}__gt": now or timezone.now()}
+            )
+            .order_by(field)
+            .values_list(field, flat=True)
+            .first()
+        )
+
+    def unpublished(self):
+        """Return what a public surface must not show: the complement of published()."""
+        return self.exclude(pk__in=self.published().values("pk"))
+
+    def publish(self):
+        """Publish every object of the queryset; return how many changed."""
+
+        changing = self.exclude(status=Status.PUBLISHED)
+        slugs = list(changing.values_list("slug", flat=True))
+        pks = list(changing.values_list("pk", flat=True))
+        count = changing.update(status=Status.PUBLISHED, updated_at=timezone.now())
+        revive(self.model, slugs)
+        touch_referrers(self.model, pks)
+        content_changed(self.model, *referrers(self.model))
+        return count
+
+    def unpublish(self):
+        """Withdraw every object of the queryset (leaving tombstones); return how many changed."""
+
+        visible = list(self.published().values_list("slug", flat=True))
+        pks = list(self.published().values_list("pk", flat=True))
+        count = self.exclude(status=Status.DRAFT).update(
+            status=Status.DRAFT, updated_at=timezone.now()
+        )
+        bury(self.model, visible, "unpublished")
+        touch_referrers(self.model, pks)
+        content_changed(self.model, *referrers(self.model))
+        return count
+
+
+class Publishable(models.Model):
+    slug = models.SlugField(
+        _("slug"),
+        max_length=120,
+        unique=True,
+        help_text=_(
+            "Used in web addresses and the API. Keep it stable once published."
+        ),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        db_index=True,
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
+
+    objects = PublishableQuerySet.as_manager()
+
+    # The translated field that other objects' API answers show beside this
+    # one's slug when they nest it (a member's name, a scenario's title).
+    summary_title = "name"
+    # A field with a publish time, for models whose published rows go
+    # public by themselves when it comes (a scheduled article). The response
+    # cache asks for the next such moment, so nothing outlives it.
+    publish_time_field = None
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.normalize_line_endings()
+        super().save(*args, **kwargs)
+        self._record_public_change()
+
+    def normalize_line_endings(self):
+        """Store text with "\\n" line endings, whatever the browser posted.
+
+        Browsers post a textarea's lines with CRLF; kept as posted, saving a
+        form unchanged would change the text (and make a version of nothing).
+        """
+        # Through __dict__: the translated fields' descriptors would read
+        # and write the active language's column instead.
+        values = self.__dict__
+        for field in self._meta.concrete_fields:
+            value = values.get(field.attname)
+            if isinstance(value, str) and "\r" in value:
+                values[field.attname] = value.replace("\r\n", "\n").replace("\r", "\n")
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # This runs for every row read, so it checks the loaded names rather
+        # than asking the instance which fields are deferred.
+        instance._remember_public_state(
+            loaded="slug" in field_names and "status" in field_names
+        )
+        return instance
+
+    def _remember_public_state(self, loaded=True):
+        # Deferred fields (e.g. `.only()`) leave the state unknown: treat as not public.
+        self._was_published = loaded and self.is_published
+        self._loaded_slug = self.slug if loaded else None
+        self._loaded_summary = self._summary() if loaded else None
+
+    @classmethod
+    def _summary_columns(cls):
+        names = cls.__dict__.get("_summary_column_names")
+        if names is None:
+            names = columns(cls.summary_title)
+            cls._summary_column_names = names
+        return names
+
+    def _summary(self):
+        """What objects that nest this one show of it: slug, visibility and title."""
+        titles = (self.__dict__.get(column) for column in self._summary_columns())
+        return (self.slug, self.is_published, *titles)
+
+    def _record_public_change(self):
+        """Leave a tombstone when this object stops being public; clear it when it returns."""
+        was_published = getattr(self, "_was_published", False)
+        old_slug = getattr(self, "_loaded_slug", None)
+        if was_published and not self.is_published:
+            bury(type(self), [old_slug or self.slug], "unpublished")
+        elif was_published and old_slug and old_slug != self.slug:
+            bury(type(self), [old_slug], "deleted")
+        if self.is_published and (not was_published or old_slug != self.slug):
+            revive(type(self), [self.slug])
+        loaded_summary = getattr(self, "_loaded_summary", None)
+        if loaded_summary is not None and loaded_summary != self._summary():
+            touch_referrers(type(self), [self.pk])
+        self._remember_public_state(
+            loaded=self.get_deferred_fields().isdisjoint({"slug", "status"})
+        )
+
+    @property
+    def is_published(self):
+        return self.status == Status.PUBLISHED
+
+    @classmethod
+    def published_condition(cls, prefix="", now=None):
+        """What `published()` asks of a row, as a condition on `prefix` + field.
+
+        For filtering across a relation (`Tag.published_condition("tag__")`)
+        with a join rather than a subquery. `is_published` is the same rule
+        for one object in Python.
+        """
+        return models.Q(**{f"{prefix}status": Status.PUBLISHED})

@@ -1,0 +1,59 @@
+"""Keep tombstones in step with what the public site shows.
+
+The API lets partners ask what left the site since a time. Every way an
+object stops being public goes through here: saving it unpublished or under
+a new slug (`Publishable.save`), bulk unpublishing (`PublishableQuerySet`),
+and deleting it (a post_delete receiver, because bulk deletes in the admin do
+not call `Model.delete`).
+"""
+
+from django.apps import apps
+from django.db.models.signals import post_delete
+from django.utils import timezone
+
+from alliance.kernel.models import Tombstone
+
+
+def resource_of(model):
+    """The API list a model's items are in (its `api_resource`), or None for a model not in the API."""
+    return getattr(model, "api_resource", None)
+
+
+def resources():
+    """Model label -> API resource name, for every model in the API."""
+    return {
+        model._meta.label_lower: resource_of(model)
+        for model in apps.get_models()
+        if resource_of(model)
+    }
+
+
+def bury(model, slugs, reason):
+    resource = resource_of(model)
+    if not resource or not slugs:
+        return
+    now = timezone.now()
+    for slug in slugs:
+        Tombstone.objects.update_or_create(
+            resource=resource, slug=slug, defaults={"reason": reason, "removed_at": now}
+        )
+
+
+def revive(model, slugs):
+    resource = resource_of(model)
+    if resource and slugs:
+        Tombstone.objects.filter(resource=resource, slug__in=list(slugs)).delete()
+
+
+def record_deletion(sender, instance, **kwargs):
+    if getattr(instance, "_was_published", False):
+        bury(sender, [instance._loaded_slug or instance.slug], "deleted")
+
+
+def connect():
+    for label in resources():
+        post_delete.connect(
+            record_deletion,
+            sender=apps.get_model(label),
+            dispatch_uid=f"tombstone-{label}",
+        )
