@@ -48,6 +48,11 @@ def servers(tmp_path_factory, django_db_setup):
         site_env(
             DATABASE_URL=f"postgres://{database['USER']}@{database['HOST']}:"
             f"{database['PORT']}/{database['NAME']}",
+            # The response cache on, as in production: a purge must never
+            # refetch an answer it kept from before the change.
+            REDIS_URL=os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"),
+            CACHE_KEY_PREFIX=f"proxy-test-{os.getpid()}",
+            RESPONSE_CACHE_SECONDS="300",
         ),
         tmp_path_factory.mktemp("proxy") / "gunicorn.log",
     )
