@@ -119,12 +119,15 @@ def editor():
 
 
 def test_pages_and_api_answers_are_kept_and_named(proxy):
-    _site, varnish = proxy
+    site, varnish = proxy
     ArticleFactory(slug="kept", title="Kept story")
 
     first = varnish.request("/news/kept/")
     second = varnish.request("/news/kept/")
     api = [varnish.request("/api/v1/news/") for _ in range(2)]
+    keys = site.request("/news/kept/").headers["xkey"].split()
+    chinese = site.request("/zh-hans/news/kept/").headers["xkey"].split()
+    unnamed_purge = varnish.request("/", method="PURGE")
 
     assert first.headers["X-Cache"] == "MISS" and second.headers["X-Cache"] == "HIT"
     assert "Kept story" in second.body
@@ -134,18 +137,12 @@ def test_pages_and_api_answers_are_kept_and_named(proxy):
     # The keys are for the proxy: browsers never see them.
     assert "xkey" not in second.headers
     assert api[1].headers["X-Cache"] == "HIT" and "Kept story" in api[1].body
-
-
-def test_the_site_names_what_an_answer_shows(proxy):
-    site, _varnish = proxy
-    ArticleFactory(slug="named", title="Named story")
-
-    keys = site.request("/news/named/").headers["xkey"].split()
-    chinese = site.request("/zh-hans/news/named/").headers["xkey"].split()
-
+    # Named by what they show: the tables read, the section, the language.
     assert {"all", "lang-en", "section-news", "news_article"} <= set(keys)
     assert "lang-zh-hans" in chinese
     assert not [key for key in keys if key.startswith(("django_", "auth_"))]
+    # A purge names its keys (and comes from the site's machines only).
+    assert unnamed_purge.status == 400
 
 
 def test_publish_edit_and_withdraw_in_the_admin_show_at_once(proxy, editor):
@@ -210,9 +207,3 @@ def test_signed_in_editors_and_personal_pages_are_never_stored(proxy, editor):
         "s-maxage" not in answer.headers.get("Cache-Control", "") for answer in forms
     )
     assert admin[1].status == 200
-
-
-def test_purges_come_from_the_site_only_with_keys(proxy):
-    _site, varnish = proxy
-
-    assert varnish.request("/", method="PURGE").status == 400
