@@ -10,6 +10,7 @@ import contextlib
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -216,8 +217,13 @@ class Gunicorn:
         return self
 
     def stop(self):
-        self.server.terminate()
-        self.server.wait()
+        # Quick shutdown: the tests wait for no request in flight.
+        self.server.send_signal(signal.SIGQUIT)
+        try:
+            self.server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.server.kill()
+            self.server.wait()
         self.output.close()
 
     def request(self, path, data=None, headers=None, method=None):
