@@ -143,9 +143,3 @@ class ReplicaReadsMiddleware:
                 samesite="Lax",
             )
         return response
-
-
-def replica_in_use():
-    """The alias this request reads from (for tests and logs): a replica or "default"."""
-    chosen = _replica.get()
-    return chosen if isinstance(chosen, str) else DEFAULT_DB_ALIAS

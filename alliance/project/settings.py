@@ -206,6 +206,9 @@ for number, url in enumerate(DATABASE_REPLICA_URLS, 1):
         },
         "OPTIONS": {
             **DATABASES["default"].get("OPTIONS", {}),
+            # A replica that does not answer is given up quickly (seconds),
+            # and skipped for a while (see alliance/kernel/db_router.py).
+            "connect_timeout": 2,
             **replica.get("OPTIONS", {}),
         },
         # Tests run against the one test database.
