@@ -9,6 +9,8 @@
   are the same under /zh-hans/).
 - `vnu_messages(files)`: what the Nu HTML Checker (the W3C validator, npm
   `vnu-jar`, run with Java) says about saved pages.
+- `public_models()`: every Publishable model in the app registry;
+  `factory_of(model)` the factory that makes its rows.
 """
 
 import io
@@ -20,11 +22,14 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.core.files.base import ContentFile
 from lxml import html as lxml_html
 from PIL import Image
 
 from alliance.content.models import ParticipationRole
+from alliance.kernel.publishing import Publishable
+from tests import factories
 from tests.factories import (
     ArticleFactory,
     EventFactory,
@@ -40,6 +45,26 @@ from tests.factories import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def public_models():
+    """Every public model: each Publishable subclass in the app registry."""
+    return [model for model in apps.get_models() if issubclass(model, Publishable)]
+
+
+def factory_of(model):
+    """The factory that makes rows of a public model (published unless told otherwise)."""
+    found = [
+        made
+        for made in vars(factories).values()
+        if isinstance(made, type)
+        and issubclass(made, factories.PublishedFactory)
+        and getattr(made._meta, "model", None) is model
+    ]
+    assert len(found) == 1, f"one factory of {model._meta.label}, not {found}"
+    return found[0]
+
+
 BENCH = ROOT / "bench"
 VNU_JAR = BENCH / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 

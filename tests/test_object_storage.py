@@ -52,7 +52,7 @@ def settings_from_environment(**variables):
             if name not in variables:
                 del os.environ[name]
         spec = importlib.util.spec_from_file_location(
-            "settings_under_test", ROOT / "alliance" / "settings.py"
+            "settings_under_test", ROOT / "alliance" / "project" / "settings.py"
         )
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)

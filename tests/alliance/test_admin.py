@@ -27,10 +27,10 @@ def test_every_admin_list_and_form_opens(admin_client):
             changelist
         )
         add = reverse(f"admin:{opts.app_label}_{opts.model_name}_add")
-        # Applications arrive through the public form only; tombstones and sign-in
-        # records are written by the site itself.
+        # Applications and registrations arrive through the public forms only;
+        # tombstones and sign-in records are written by the site itself.
         written_by_the_site = (
-            opts.model_name in {"membershipapplication", "tombstone"}
+            opts.model_name in {"membershipapplication", "registration", "tombstone"}
             or opts.app_label == "axes"
         )
         expected = 403 if written_by_the_site else 200

@@ -171,6 +171,8 @@ def make_record(model, *, depth=0):
         obj.currency = obj.currency or "CNY"
     if label == "alliance.event":
         obj.ends_on = obj.starts_on + datetime.timedelta(days=1)
+    if label == "registrations.registrationsettings":
+        obj.closes_at = obj.opens_at + datetime.timedelta(days=1)
     obj.save()
     for field in model._meta.many_to_many:
         if not field.editable or field.remote_field.through._meta.auto_created is False:
