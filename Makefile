@@ -8,7 +8,7 @@ PORT ?= 8000
 # Only the site's own code carries reader-facing strings.
 MESSAGES_IGNORE := --ignore=.venv --ignore=node_modules --ignore=tests --ignore=examples --ignore=bench --ignore=staticfiles
 
-.PHONY: install run worker test lint fmt lock messages bench bench-webhooks clean backup restore outdated soak soak-faults lighthouse rush
+.PHONY: install run worker test lint fmt lock messages bench bench-webhooks clean backup restore outdated soak soak-faults lighthouse rush replica-test proxy-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ worker: ## Run a background worker (emails, webhook deliveries) until stopped
 test: ## Run every test (DATABASE_URL picks the database; SQLite when unset)
 	@[ -x $(BIN)/pytest ] || $(MAKE) install
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+replica-test: ## The read-replica tests: a PostgreSQL primary and streaming replica of their own (pg_basebackup), gunicorn on them (needs PostgreSQL 15 server binaries and DATABASE_URL on PostgreSQL)
+	$(BIN)/pytest tests/kernel/test_db_router.py $(PYTEST_ARGS)
+
+proxy-test: ## The caching proxy's tests: varnishd with deploy/varnish/site.vcl in front of gunicorn, and the nginx file parsed (needs varnish, varnish-modules, nginx; DATABASE_URL on PostgreSQL)
+	$(BIN)/pytest tests/kernel/test_proxy_cache.py tests/test_connection_pool.py tests/deploy $(PYTEST_ARGS)
 
 lint: ## Check style, the layers (docs/architecture.md) and that migrations match the models
 	$(BIN)/ruff check .

@@ -91,6 +91,15 @@ def touch_referrers(model, pks):
             announce(resource_of(referrer), public, Kind.UPDATED, time=now)
 
 
+def referrers(model):
+    """The public models whose answers nest `model`'s objects (see `touch_referrers`)."""
+    return [
+        relation.related_model
+        for relation in model._meta.related_objects
+        if issubclass(relation.related_model, Publishable)
+    ]
+
+
 def touch_linked(sender, instance, action, reverse, model, pk_set, **kwargs):
     """When links of a many-to-many relation change, the side that shows them changed."""
     if action not in ("post_add", "post_remove", "post_clear"):
@@ -200,7 +209,7 @@ class PublishableQuerySet(models.QuerySet):
         count = changing.update(status=Status.PUBLISHED, updated_at=now)
         revive(self.model, slugs)
         touch_referrers(self.model, pks)
-        content_changed()
+        content_changed(self.model, *referrers(self.model))
         # A scheduled article is published but not yet public: not announced.
         live = self.model.objects.filter(pk__in=pks).published(now=now)
         announce(
@@ -221,7 +230,7 @@ class PublishableQuerySet(models.QuerySet):
         )
         bury(self.model, visible, "unpublished")
         touch_referrers(self.model, pks)
-        content_changed()
+        content_changed(self.model, *referrers(self.model))
         return count
 
 
