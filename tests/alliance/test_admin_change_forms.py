@@ -19,6 +19,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 from django_countries.fields import CountryField
+from django_tasks_db.models import get_date_max
 
 from tests import factories
 from tests.helpers import png_upload, served_form_data
@@ -44,6 +45,18 @@ def _axes_record(model):
 def _partner_key(model):
     key, _secret = model.objects.create_key(name="Sample key", partner="Sample partner")
     return key
+
+
+def _task_result(model):
+    return model.objects.create(
+        status="FAILED",
+        args_kwargs={"args": [], "kwargs": {"application_id": 1}},
+        task_path="members.services.application_acknowledge",
+        backend_name="default",
+        run_after=get_date_max(),
+        exception_class_path="smtplib.SMTPException",
+        traceback="smtplib.SMTPException: Connection unexpectedly closed\n",
+    )
 
 
 def _user(model):
@@ -77,6 +90,7 @@ RECIPES = {
     "axes.accesslog": _axes_record,
     "axes.accessfailurelog": _axes_record,
     "kernel.partnerkey": _partner_key,
+    "django_tasks_database.dbtaskresult": _task_result,
     "alliance.scenario": _scenario,
 }
 
