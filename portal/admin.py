@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from alliance.kernel.translated import columns
 from members.admin import MemberAdmin as BaseMemberAdmin
 from members.models import Member, Sector
 
@@ -144,7 +145,7 @@ class MemberAdmin(BaseMemberAdmin):
 class RepresentativeAdmin(admin.ModelAdmin):
     list_display = ["user_email", "member", "language", "created_at", "invited_by"]
     list_filter = ["language"]
-    search_fields = ["user__email", "member__name_en", "member__name_zh_hans"]
+    search_fields = ["user__email", *columns("member__name")]
     list_select_related = ["user", "member", "invited_by"]
     fields = ["user_email", "member", "language", "invited_by", "created_at"]
     readonly_fields = ["user_email", "member", "invited_by", "created_at"]
@@ -200,7 +201,7 @@ class ChangeRequestAdmin(admin.ModelAdmin):
         "reviewed_at",
     ]
     list_filter = [StatusFilter, "kind"]
-    search_fields = ["member__name_en", "member__name_zh_hans", "member__slug"]
+    search_fields = [*columns("member__name"), "member__slug"]
     list_select_related = ["member", "submitted_by", "reviewed_by"]
     date_hierarchy = "created_at"
 

@@ -12,8 +12,10 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.utils import build_localized_fieldname
 
 from alliance.kernel.images import validate_logo
+from alliance.kernel.translated import columns
 from members.models import Member
 
 # What a representative may change, by the member's field name. Translated
@@ -33,17 +35,14 @@ CONTACT_FIELDS = ["contact_name", "contact_email", "contact_phone"]
 
 
 def language_suffix(code):
-    return code.replace("-", "_")
+    """The ending of a translated field's column in a language (`_zh_hans`)."""
+    return build_localized_fieldname("", code)
 
 
 def editable_columns():
     """The member's columns a change request holds, translated ones in each language."""
     return [
-        *(
-            f"{name}_{language_suffix(code)}"
-            for name in TRANSLATED_FIELDS
-            for code, _label in settings.LANGUAGES
-        ),
+        *columns(*TRANSLATED_FIELDS),
         *PLAIN_FIELDS,
         "sectors",
         *CONTACT_FIELDS,
@@ -289,7 +288,7 @@ class DiffRow:
     @property
     def field_name(self):
         for code, _label in settings.LANGUAGES:
-            suffix = f"_{language_suffix(code)}"
+            suffix = language_suffix(code)
             if self.column.endswith(suffix):
                 return self.column[: -len(suffix)]
         return self.column
@@ -298,7 +297,7 @@ class DiffRow:
     def language(self):
         """The language of a translated column (its code), or ""."""
         for code, _label in settings.LANGUAGES:
-            if self.column.endswith(f"_{language_suffix(code)}"):
+            if self.column.endswith(language_suffix(code)):
                 return code
         return ""
 
