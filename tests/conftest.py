@@ -1,18 +1,17 @@
-"""Fixtures and helpers shared by the whole suite.
+"""Fixtures and hooks shared by the whole suite (nothing here is imported by a test module).
 
 - `assert_max_queries(budget)`: a context manager failing when the block runs
   more SQL queries than the budget (pytest-django's, under a shorter name).
-- `assert_valid_html(html)`: strict HTML5 parsing of a rendered page.
-- `axe_violations(page)`: the accessibility violations axe-core finds in a
-  Playwright page (an empty list when the page is clean).
+- Every test gets its own media folder and an empty cache.
 - Browser tests (`@pytest.mark.browser`) drive Debian's Chromium through
   Playwright against pytest-django's live server.
+
+Functions and data that test modules import live in `tests/helpers.py`.
 """
 
 import os
 import shutil
 
-import html5lib
 import pytest
 
 # Playwright's sync API runs an event loop in the test thread; Django would
@@ -82,33 +81,6 @@ def _clear_cache():
 def assert_max_queries(django_assert_max_num_queries):
     """Fail when the block runs more than `budget` SQL queries."""
     return django_assert_max_num_queries
-
-
-def assert_valid_html(html: str) -> None:
-    """Parse a page with html5lib in strict mode: any parse error fails."""
-    parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
-    try:
-        parser.parse(html)
-    except html5lib.html5parser.ParseError as error:
-        line, column = parser.errors[-1][0] if parser.errors else ("?", "?")
-        raise AssertionError(
-            f"invalid HTML at line {line}, column {column}: {error}"
-        ) from error
-
-
-def axe_violations(page) -> list[dict]:
-    """Run axe-core (WCAG 2.x A and AA rules) in the page and return its violations."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return results.response["violations"]
-
-
-def format_violations(violations: list[dict]) -> str:
-    return "\n".join(
-        f"{v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes']][:3]}"
-        for v in violations
-    )
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -7,7 +7,6 @@ import pytest
 from django.utils import timezone, translation
 
 from alliance.kernel.money import format_money
-from tests.conftest import assert_valid_html
 from tests.factories import (
     ArticleFactory,
     EventFactory,
@@ -18,6 +17,7 @@ from tests.factories import (
     ScenarioParticipationFactory,
     SectorFactory,
 )
+from tests.helpers import assert_valid_html
 
 pytestmark = pytest.mark.django_db
 

@@ -2,8 +2,8 @@ import pytest
 from django.db import DatabaseError
 from django.test import override_settings
 
-from tests.conftest import assert_valid_html
 from tests.factories import PageFactory
+from tests.helpers import assert_valid_html
 
 
 def test_healthz_answers_ok(client):

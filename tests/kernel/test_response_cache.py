@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from alliance.kernel.response_cache import ResponseCacheMiddleware, seconds_to_live
 from news.models import Article
-from tests.api.test_shared_throttle import REDIS_URL, redis_available
 from tests.factories import ArticleFactory, MemberFactory, PageFactory
+from tests.helpers import REDIS_URL, redis_available
 
 pytestmark = pytest.mark.django_db
 

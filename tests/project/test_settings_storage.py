@@ -32,7 +32,7 @@ from storages.backends.s3 import S3Storage
 
 from members.models import Member
 from tests.factories import MemberFactory, SectorFactory, TierFactory
-from tests.members.test_admin import logo_post, png_bytes
+from tests.helpers import logo_post, png_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 REGION = "us-east-1"
