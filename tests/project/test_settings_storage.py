@@ -34,7 +34,7 @@ from members.models import Member
 from tests.factories import MemberFactory, SectorFactory, TierFactory
 from tests.helpers import logo_post, png_bytes
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
 KEYS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 # Straight to the local server, whatever proxy the environment names.
@@ -52,7 +52,7 @@ def settings_from_environment(**variables):
             if name not in variables:
                 del os.environ[name]
         spec = importlib.util.spec_from_file_location(
-            "settings_under_test", ROOT / "alliance" / "settings.py"
+            "settings_under_test", ROOT / "alliance" / "project" / "settings.py"
         )
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
