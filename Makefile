@@ -25,9 +25,12 @@ run: install ## Migrate, load the demo content and serve on http://127.0.0.1:800
 	$(MANAGE) load_demo_content
 	$(MANAGE) runserver $(HOST):$(PORT)
 
-test: ## Run every test (DATABASE_URL picks the database; SQLite when unset)
+# Tests run in TEST_WORKERS processes (pytest-xdist); TEST_WORKERS=0 runs them in this one.
+TEST_WORKERS ?= 2
+
+test: ## Run every test (DATABASE_URL picks the database; SQLite when unset) on two cores
 	@[ -x $(BIN)/pytest ] || $(MAKE) install
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: ## Check style, the layers (docs/architecture.md) and that migrations match the models
 	$(BIN)/ruff check .

@@ -11,6 +11,7 @@ Functions and data that test modules import live in `tests/helpers.py`.
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -83,14 +84,24 @@ def assert_max_queries(django_assert_max_num_queries):
     return django_assert_max_num_queries
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _compiled_translations():
+def pytest_configure(config):
+    """Settings for the whole run, and catalogues compiled once before any test."""
+    from django.conf import settings
+
+    # Hashing a password the production way takes most of a second; tests only
+    # need a password to check, so they hash it the cheapest way.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # With several workers (pytest-xdist), the controller compiles them
+    # before the workers start; a worker has `workerinput`.
+    if not hasattr(config, "workerinput"):
+        compile_translations()
+
+
+def compile_translations():
     """Compile the catalogues when a .mo is missing or older than its .po, so `pytest` alone works.
 
     With Babel, as `make install` does: no GNU gettext needed.
     """
-    from pathlib import Path
-
     from babel.messages.frontend import CommandLineInterface
 
     locale = Path(__file__).resolve().parents[1] / "locale"
