@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from js_asset import Media
 from rest_framework_api_key.admin import APIKeyModelAdmin
+from rest_framework_api_key.models import APIKey
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import is_historic, to_historic
 
@@ -156,6 +157,33 @@ class HistoryMixin(SimpleHistoryAdmin):
     def save_model(self, request, obj, form, change):
         obj.skip_history_when_saving = True
         super().save_model(request, obj, form, change)
+        if is_historic(obj):
+            self._restore_relations(to_historic(obj), obj)
+
+    @staticmethod
+    def _restore_relations(version, obj):
+        """Put back a reverted version's rows of relations with a model of their own.
+
+        The form restores plain many-to-many links (see `get_form`); rows of a
+        through model of our own carry more (a member's role in a scenario),
+        which the revert form does not show: they come back as the version has them.
+        """
+        for field in version._history_m2m_fields:
+            through = field.remote_field.through
+            if through._meta.auto_created:
+                continue
+            own = field.m2m_column_name()
+            names = [
+                f.attname
+                for f in through._meta.concrete_fields
+                if not f.primary_key and f.attname != own
+            ]
+            rows = list(getattr(version, field.name).values_list(*names))
+            through.objects.filter(**{own: obj.pk}).delete()
+            through.objects.bulk_create(
+                through(**{own: obj.pk, **dict(zip(names, row, strict=True))})
+                for row in rows
+            )
 
     def log_addition(self, request, obj, message):
         self._record_version(request, obj, created=True)
@@ -260,9 +288,36 @@ class RichTextMixin:
 class PartnerKeyAdmin(APIKeyModelAdmin):
     """Issue and revoke partners' API keys. The key is shown once, on creation."""
 
-    list_display = [*APIKeyModelAdmin.list_display, "partner", "last_used_at"]
+    list_display = [
+        "prefix", "name", "partner", "created", "expiry_date", "has_expired",
+        "revoked", "last_used_at",
+    ]  # fmt: skip
     search_fields = [*APIKeyModelAdmin.search_fields, "partner"]
     readonly_fields = [*APIKeyModelAdmin.readonly_fields, "last_used_at"]
+
+    @admin.display(description=_("expired"), boolean=True)
+    def has_expired(self, key):
+        return key.has_expired
+
+    def save_model(self, request, obj, form=None, change=False):
+        if obj.pk:
+            obj.save()
+            return
+        key = self.model.objects.assign_key(obj)
+        obj.save()
+        messages.warning(
+            request,
+            _(
+                "The API key for %(name)s is %(key)s. Give it to the partner now "
+                "and keep no copy: it cannot be shown again."
+            )
+            % {"name": obj.name, "key": key},
+        )
+
+
+# The library's own key model is not used: partners' keys are `PartnerKey`.
+if admin.site.is_registered(APIKey):
+    admin.site.unregister(APIKey)
 
 
 @admin.register(Tombstone)

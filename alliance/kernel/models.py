@@ -50,6 +50,33 @@ class Tombstone(models.Model):
 class PartnerKey(AbstractAPIKey):
     """An API key issued to a partner. Only a hash of the key is stored."""
 
+    # The library's fields, with names and help in the admin's languages.
+    prefix = models.CharField(_("prefix"), max_length=8, unique=True, editable=False)
+    created = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    name = models.CharField(
+        _("name"),
+        max_length=50,
+        blank=False,
+        default=None,
+        help_text=_(
+            "What the key is for, e.g. the partner's mirror. Need not be unique. "
+            "At most 50 characters."
+        ),
+    )
+    revoked = models.BooleanField(
+        _("revoked"),
+        blank=True,
+        default=False,
+        help_text=_(
+            "A revoked key is refused from then on. Revoking cannot be undone."
+        ),
+    )
+    expiry_date = models.DateTimeField(
+        _("expires"),
+        blank=True,
+        null=True,
+        help_text=_("From this moment the key is refused. Empty: it does not expire."),
+    )
     partner = models.CharField(_("partner"), max_length=150)
     contact_email = models.EmailField(_("contact email"), blank=True)
     last_used_at = models.DateTimeField(

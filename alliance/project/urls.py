@@ -62,7 +62,7 @@ urlpatterns += i18n_patterns(
     path("news/", include("news.urls")),
     path("", include("members.urls")),
     # Last: it holds the catch-all for site pages such as /about/.
-    path("", include("alliance.project.site_urls")),
+    path("", include("alliance.content.urls")),
     prefix_default_language=False,
 )
 

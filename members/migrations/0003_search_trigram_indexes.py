@@ -1,14 +1,13 @@
-from django.db import migrations
+"""Once made trigram indexes for substring search; a later migration dropped them.
 
-from alliance.kernel.trigram import trigram_indexes
+Both are empty now: a new database never builds what it would drop, and a
+database that ran them has nothing left of either. The search reads search
+documents (alliance/kernel/search.py)."""
+
+from django.db import migrations
 
 
 class Migration(migrations.Migration):
     dependencies = [("members", "0002_logo_renditions")]
 
-    operations = [
-        trigram_indexes(
-            "members_member",
-            ["name_en", "name_zh_hans", "summary_en", "summary_zh_hans", "capability_en", "capability_zh_hans"],
-        ),
-    ]
+    operations = []

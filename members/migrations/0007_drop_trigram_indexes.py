@@ -1,14 +1,10 @@
-from django.db import migrations
+"""Once dropped the trigram indexes an earlier migration made; both are empty now
+(see that migration)."""
 
-from alliance.kernel.trigram import drop_trigram_indexes
+from django.db import migrations
 
 
 class Migration(migrations.Migration):
     dependencies = [("members", "0006_directory_order")]
 
-    operations = [
-        drop_trigram_indexes(
-            "members_member",
-            ["name_en", "name_zh_hans", "summary_en", "summary_zh_hans", "capability_en", "capability_zh_hans"],
-        ),
-    ]
+    operations = []

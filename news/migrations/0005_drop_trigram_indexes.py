@@ -1,14 +1,10 @@
-from django.db import migrations
+"""Once dropped the trigram indexes an earlier migration made; both are empty now
+(see that migration)."""
 
-from alliance.kernel.trigram import drop_trigram_indexes
+from django.db import migrations
 
 
 class Migration(migrations.Migration):
     dependencies = [("news", "0004_cover_renditions")]
 
-    operations = [
-        drop_trigram_indexes(
-            "news_article",
-            ["title_en", "title_zh_hans", "summary_en", "summary_zh_hans", "body_en", "body_zh_hans"],
-        ),
-    ]
+    operations = []

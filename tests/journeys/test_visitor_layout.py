@@ -106,6 +106,10 @@ def test_on_a_desktop_articles_read_at_a_comfortable_width_beside_their_links(
         assert 560 <= main["width"] <= 760, (path, main)
         assert side["x"] >= main["x"] + main["width"] + 24, (path, main, side)
         assert abs(side["y"] - main["y"]) < 40, (path, main, side)
+        # The links to members and news sit in that column, not under the text.
+        related = page.locator(".reading__side .related, .reading__side.related")
+        expect(related.first).to_be_visible()
+        assert related.first.bounding_box()["x"] >= side["x"], (path, side)
         # The breadcrumbs keep their distance from the header.
         header = page.locator(".site-header").bounding_box()
         crumbs = page.locator(".breadcrumbs ol").bounding_box()
@@ -206,6 +210,26 @@ def test_without_javascript_the_note_is_dismissed_through_the_site(
     expect(page.locator("[data-language-notice]")).to_have_count(0)
     page.goto(live_server.url + "/")
     expect(page.locator("[data-language-notice]")).to_have_count(0)
+    context.close()
+
+
+def test_without_javascript_the_language_switcher_remembers_the_choice(
+    live_server, browser, site
+):
+    context = browser.new_context(locale="zh-CN", java_script_enabled=False)
+    page = context.new_page()
+    page.goto(live_server.url + "/members/")
+    page.get_by_role("navigation", name="Language").get_by_role(
+        "link", name="English"
+    ).click()
+    expect(page).to_have_url(live_server.url + "/members/")
+    # Chosen: the note about the browser's language stays away on other pages.
+    page.goto(live_server.url + "/events/forum/")
+    expect(page.locator("[data-language-notice]")).to_have_count(0)
+    page.get_by_role("navigation", name="Language").get_by_role(
+        "link", name="简体中文"
+    ).click()
+    expect(page).to_have_url(live_server.url + "/zh-hans/events/forum/")
     context.close()
 
 

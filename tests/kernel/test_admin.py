@@ -54,11 +54,6 @@ def _partner_key(model):
     return key
 
 
-def _api_key(model):
-    key, _secret = model.objects.create_key(name="Sample key")
-    return key
-
-
 def _user(model):
     user = model.objects.create_user("sample-user", "user@example.org", "pw-123456789")
     user.groups.add(Group.objects.get(name="Editors"))
@@ -89,7 +84,6 @@ RECIPES = {
     "axes.accessattempt": _axes_record,
     "axes.accesslog": _axes_record,
     "axes.accessfailurelog": _axes_record,
-    "rest_framework_api_key.apikey": _api_key,
     "kernel.partnerkey": _partner_key,
     "alliance.scenario": _scenario,
 }
@@ -334,3 +328,24 @@ def test_an_administrator_issues_a_partner_key_shown_once(admin_client):
     key = PartnerKey.objects.get(partner="City portal")
     message = [str(m) for m in response.context["messages"]][0]
     assert key.prefix in message and key.hashed_key not in message
+
+
+def test_a_partner_key_is_issued_in_chinese_too(admin_client):
+    from alliance.kernel.models import PartnerKey
+
+    chinese = {"HTTP_ACCEPT_LANGUAGE": "zh-CN,zh;q=0.9"}
+    form = admin_client.get("/admin/kernel/partnerkey/add/", **chinese)
+    page = form.content.decode()
+    assert "可以重复，最多 50 个字符" in page and "到期时间" in page
+    response = admin_client.post(
+        "/admin/kernel/partnerkey/add/",
+        {"name": "镜像", "partner": "市门户"},
+        follow=True,
+        **chinese,
+    )
+    key = PartnerKey.objects.get(partner="市门户")
+    message = [str(m) for m in response.context["messages"]][0]
+    assert message.startswith("镜像 的 API 密钥是 " + key.prefix)
+    # The library's own, unused key model is not offered beside it.
+    index = admin_client.get("/admin/", **chinese).content.decode()
+    assert "/admin/rest_framework_api_key/" not in index

@@ -130,6 +130,34 @@ def test_scenario_participations_are_part_of_the_version(editor):
     assert Scenario.history.filter(id=scenario.pk).count() == 2
 
 
+def test_reverting_a_scenario_brings_back_its_participants_and_their_roles(editor):
+    scenario = ScenarioFactory(title_en="Grid watch")
+    lead = ScenarioParticipationFactory(scenario=scenario, role="lead")
+    url = f"/admin/alliance/scenario/{scenario.pk}/change/"
+    data = form_data(editor.get(url).content.decode(), "scenario_form")
+    assert editor.post(url, data).status_code == 302
+    with_lead = scenario.history.first()
+    assert list(with_lead.members.values_list("role", flat=True)) == ["lead"]
+
+    prefix = next(k for k in data if k.endswith("-0-role")).removesuffix("-0-role")
+    data[f"{prefix}-0-role"] = "user_agency"
+    data["title_en"] = "Grid watch, second phase"
+    assert editor.post(url, data).status_code == 302
+    ScenarioParticipationFactory(scenario=scenario, role="technology_provider")
+
+    revert = f"/admin/alliance/scenario/{scenario.pk}/history/{with_lead.history_id}/"
+    page = editor.get(revert).content.decode()
+    response = editor.post(revert, form_data(page))
+    assert response.status_code == 302
+
+    scenario.refresh_from_db()
+    assert scenario.title_en == "Grid watch"
+    assert list(scenario.participations.values_list("member_id", "role")) == [
+        (lead.member_id, "lead")
+    ]
+    assert set(changed(scenario.history.first())) == {"title_en", "members"}
+
+
 def test_bulk_publish_records_a_version_per_object(editor):
     drafts = ArticleFactory.create_batch(2, status="draft")
     editor.post(

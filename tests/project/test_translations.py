@@ -1,5 +1,6 @@
 """Both languages everywhere: catalogue complete, pages, switcher, formats, fallbacks."""
 
+import html as html_module
 import os
 import re
 import shutil
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import segno
+from django.conf import settings
 from django.utils import translation
 
 from tests.factories import (
@@ -106,9 +108,17 @@ def test_every_public_page_exists_in_both_languages(client, site, path):
         assert f'hreflang="en" href="http://testserver{path}"' in html
         assert f'hreflang="zh-hans" href="http://testserver/zh-hans{path}"' in html
     assert "Skip to content" in english_html and "跳到正文" in chinese_html
-    # The switcher leads to the same page (query string included) in the other language.
-    assert f'href="/zh-hans{path}" hreflang="zh-hans"' in english_html
-    assert f'href="{path}" hreflang="en"' in chinese_html
+    # The switcher leads to the same page (query string included) in the other
+    # language, through the view that remembers the choice.
+    to_chinese = re.search(r'<a href="([^"]+)" hreflang="zh-hans"', english_html)
+    to_english = re.search(r'<a href="([^"]+)" hreflang="en"', chinese_html)
+    chosen = client.get(html_module.unescape(to_chinese.group(1)))
+    assert chosen.status_code == 302
+    assert chosen["Location"] == f"/zh-hans{path}"
+    assert chosen.cookies[settings.LANGUAGE_COOKIE_NAME].value == "zh-hans"
+    chosen = client.get(html_module.unescape(to_english.group(1)))
+    assert chosen["Location"] == path
+    assert chosen.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
 
 
 def test_chinese_pages_show_chinese_content_and_interface(client, site):

@@ -1,18 +1,13 @@
-from django.db import migrations
+"""Once made trigram indexes for substring search; a later migration dropped them.
 
-from alliance.kernel.trigram import trigram_indexes
+Both are empty now: a new database never builds what it would drop, and a
+database that ran them has nothing left of either. The search reads search
+documents (alliance/kernel/search.py)."""
+
+from django.db import migrations
 
 
 class Migration(migrations.Migration):
     dependencies = [("alliance", "0002_roles")]
 
-    operations = [
-        trigram_indexes(
-            "alliance_scenario",
-            ["title_en", "title_zh_hans", "summary_en", "summary_zh_hans", "description_en", "description_zh_hans"],
-        ),
-        trigram_indexes(
-            "alliance_event",
-            ["name_en", "name_zh_hans", "summary_en", "summary_zh_hans", "description_en", "description_zh_hans"],
-        ),
-    ]
+    operations = []
