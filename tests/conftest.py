@@ -3,6 +3,8 @@
 - `assert_max_queries(budget)`: a context manager failing when the block runs
   more SQL queries than the budget (pytest-django's, under a shorter name).
 - Every test gets its own media folder and an empty cache.
+- Under pytest-xdist (`make test`), the modules in ONE_PROCESS keep to one
+  process each.
 - Browser tests (`@pytest.mark.browser`) drive Debian's Chromium through
   Playwright against pytest-django's live server.
 
@@ -14,6 +16,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from xdist.scheduler import LoadScopeScheduling
 
 # Playwright's sync API runs an event loop in the test thread; Django would
 # otherwise refuse ORM calls made from the same thread by live_server tests.
@@ -31,6 +34,39 @@ CHROMIUM_ARGS = [
     # No lookups leave the machine: only the local test server resolves.
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
 ]
+
+
+# `make test` runs the tests in two processes (pytest-xdist), each test sent to
+# whichever is free, except the tests of one group here, which all go to one
+# process: modules that build something once for all their tests (a site of
+# 1,000 rows of everything, the demo content, real servers, a generated client,
+# an S3 server), and the tests that empty the test Redis (TEST_REDIS_URL).
+ONE_PROCESS = {
+    "tests/kernel/api/test_common.py": "redis",
+    "tests/kernel/test_response_cache.py": "redis",
+    "tests/project/test_query_budgets.py": "query budgets",
+    "tests/project/test_front_end.py": "demo content",
+    "tests/project/test_settings_storage.py": "object storage",
+    "tests/journeys/test_outages.py": "outages",
+    "tests/journeys/test_partner_client.py": "partner client",
+}
+
+
+class GroupScheduling(LoadScopeScheduling):
+    """xdist's `--dist loadgroup`, with the groups named in ONE_PROCESS by module.
+
+    (xdist's own `xdist_group` mark is not applied under pytest 9.)
+    """
+
+    def _split_scope(self, nodeid):
+        return ONE_PROCESS.get(nodeid.split("::", 1)[0], nodeid)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") == "loadgroup":
+        return GroupScheduling(config, log)
+    return None
 
 
 def pytest_collection_modifyitems(config, items):

@@ -45,8 +45,6 @@ pytestmark = [
     ),
     pytest.mark.timeout(300),
     pytest.mark.once,
-    # One set of servers for the module: its tests run in one worker.
-    pytest.mark.xdist_group("outages"),
 ]
 
 

@@ -25,12 +25,7 @@ from news.models import Article, Tag
 from tests.factories import ArticleFactory, PageFactory
 from tests.helpers import api_content
 
-pytestmark = [
-    pytest.mark.once,
-    pytest.mark.django_db(transaction=True),
-    # The client is generated once for the module: its tests run in one worker.
-    pytest.mark.xdist_group("partner_client"),
-]
+pytestmark = [pytest.mark.once, pytest.mark.django_db(transaction=True)]
 
 PACKAGE = "alliance_client"
 GENERATOR = Path(sys.executable).parent / "openapi-python-client"

@@ -16,11 +16,7 @@ from django.test.utils import CaptureQueriesContext
 
 from tests.factories import ArticleFactory
 
-pytestmark = [
-    pytest.mark.django_db,
-    # The demo content is loaded once for the module: its tests run in one worker.
-    pytest.mark.xdist_group("front_end"),
-]
+pytestmark = pytest.mark.django_db
 
 # HTML, stylesheets and scripts of the home page, each compressed as served.
 HOME_BUDGET_BYTES = 60 * 1024

@@ -53,11 +53,7 @@ from tests.factories import (
 )
 
 # The database must be set up for the module's fixture; the tests only read.
-pytestmark = [
-    pytest.mark.django_db,
-    # The site is built once for the module: its tests run in one worker.
-    pytest.mark.xdist_group("query_budgets"),
-]
+pytestmark = pytest.mark.django_db
 
 SMALL, LARGE = 10, 1_000
 

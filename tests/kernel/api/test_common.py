@@ -9,14 +9,10 @@ import redis
 
 from tests.helpers import REDIS_URL, redis_available
 
-pytestmark = [
-    pytest.mark.skipif(
-        not redis_available() and not os.environ.get("CI"),
-        reason=f"no Redis at {REDIS_URL}",
-    ),
-    # It empties the test Redis: one worker runs every test that uses it.
-    pytest.mark.xdist_group("redis"),
-]
+pytestmark = pytest.mark.skipif(
+    not redis_available() and not os.environ.get("CI"),
+    reason=f"no Redis at {REDIS_URL}",
+)
 
 # Each "worker" is a separate Python process with its own cache client.
 WORKER = """
