@@ -43,19 +43,21 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def start_gunicorn(env, *, workers=2, module="alliance.project.wsgi"):
-    """Start gunicorn (sync workers, no access log) on a free port; return (process, base URL).
+def start_gunicorn(
+    env, *, workers=2, module="alliance.project.wsgi", port=None, wait=20
+):
+    """Start gunicorn (sync workers, no access log) on `port` (a free one by default); return (process, base URL).
 
-    Raise RuntimeError when it does not answer /healthz within 20 s.
+    Raise RuntimeError when it does not answer /healthz within `wait` seconds.
     """
-    port = free_port()
+    port = port or free_port()
     server = subprocess.Popen(
         [str(GUNICORN), module, "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
          "--worker-class", "sync", "--log-level", "warning"],
         cwd=ROOT, env=env,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         if server.poll() is not None:
             break

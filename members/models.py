@@ -12,7 +12,12 @@ from alliance.kernel.images import (
     validate_logo,
 )
 from alliance.kernel.links import WebAddressField
-from alliance.kernel.publishing import Publishable, PublishableQuerySet, slug_url
+from alliance.kernel.publishing import (
+    Publishable,
+    PublishableQuerySet,
+    if_published,
+    slug_url,
+)
 from alliance.kernel.search import SearchableQuerySet, SearchDocument
 
 # Where members of a tier the public cannot see come in the directory: last.
@@ -249,8 +254,7 @@ class Member(Publishable):
     @property
     def public_tier(self):
         """The member's tier as the public may see it: None while the tier is unpublished."""
-        tier = self.tier
-        return tier if tier is not None and tier.is_published else None
+        return if_published(self.tier)
 
     @property
     def needs_english(self):

@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TabbedTranslationAdmin
@@ -37,7 +36,7 @@ class VisibilityFilter(admin.SimpleListFilter):
         if self.value() == "scheduled":
             return queryset.scheduled()
         if self.value() == "draft":
-            return queryset.filter(status="draft")
+            return queryset.drafts()
         return queryset
 
 
@@ -99,11 +98,11 @@ class ArticleAdmin(
 
     @admin.display(description=_("visibility"))
     def visibility(self, obj):
-        if obj.status != "published":
-            return _("Draft")
-        if obj.published_at > timezone.now():
+        if obj.is_published:
+            return _("Live")
+        if obj.is_scheduled:
             return _("Scheduled")
-        return _("Live")
+        return _("Draft")
 
     @admin.display(description=_("tags"))
     def tag_list(self, obj):

@@ -15,7 +15,7 @@ from alliance.kernel.links import WebAddressField
 from alliance.kernel.publishing import (
     Publishable,
     PublishableQuerySet,
-    Status,
+    if_published,
     list_url,
     slug_url,
 )
@@ -42,10 +42,6 @@ class Tag(Publishable):
 
 class ArticleQuerySet(SearchableQuerySet, PublishableQuerySet):
     search_body_fields = ("body",)
-
-    def scheduled(self, now=None):
-        now = now or timezone.now()
-        return self.filter(status=Status.PUBLISHED, published_at__gt=now)
 
     def featured(self):
         return self.filter(featured=True)
@@ -164,6 +160,11 @@ class Article(Publishable):
     def get_absolute_url(self):
         return slug_url("news:article-detail", self.slug)
 
+    @property
+    def public_event(self):
+        """The event the article reports on, when it is public; else None."""
+        return if_published(self.event)
+
     def render_cover(self):
         """Make (or clear) the renditions of the current cover image."""
         render_renditions(self, "cover_image", COVER_RENDITIONS, "cover_rendered_from")
@@ -173,24 +174,6 @@ class Article(Publishable):
         return srcset(
             (self.cover_small, self.cover_small_width),
             (self.cover_large, self.cover_large_width),
-        )
-
-    @property
-    def is_published(self):
-        return self.status == Status.PUBLISHED and self.published_at <= timezone.now()
-
-    @classmethod
-    def published_condition(cls, prefix="", now=None):
-        """Published, and its publish time has come.
-
-        A scheduled article (published, with a publish time in the future)
-        appears by itself when its time comes: nothing has to run.
-        """
-        return models.Q(
-            **{
-                f"{prefix}status": Status.PUBLISHED,
-                f"{prefix}published_at__lte": now or timezone.now(),
-            }
         )
 
 

@@ -94,7 +94,5 @@ class ArticleSerializer(PublicSerializer):
         return obj.nested_summaries["scenarios"]
 
     def get_event(self, obj) -> SummarySerializer(allow_null=True):
-        event = obj.event
-        if event is None or not event.is_published:
-            return None
-        return summary(event, self.context["request"], "event-detail")
+        event = obj.public_event
+        return event and summary(event, self.context["request"], "event-detail")

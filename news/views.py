@@ -79,7 +79,6 @@ class ArticleDetailView(PreviewMixin, DetailView):
         neighbours = Article.objects.published().only(
             "published_at", *summary_fields("title")
         )
-        event = article.event
         context.update(
             tags=article.tags.published().only(*TAG_FIELDS),
             members=article.members.published()
@@ -102,6 +101,6 @@ class ArticleDetailView(PreviewMixin, DetailView):
                     .first()
                 )
             ),
-            event=event if event and event.is_published else None,
+            event=article.public_event,
         )
         return context

@@ -18,22 +18,11 @@ from pathlib import Path
 import pytest
 from xdist.scheduler import LoadScopeScheduling
 
+from tests.helpers import CHROMIUM, CHROMIUM_ARGS
+
 # Playwright's sync API runs an event loop in the test thread; Django would
 # otherwise refuse ORM calls made from the same thread by live_server tests.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    # No lookups leave the machine: only the local test server resolves.
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
-]
 
 
 # `make test` runs the tests in two processes (pytest-xdist), each test sent to

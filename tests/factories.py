@@ -24,6 +24,8 @@ from alliance.kernel.changes import content_changed
 from alliance.kernel.publishing import Status
 from members.models import Member, MembershipApplication, Sector, Tier
 from news.models import Article, Tag
+from registrations.models import Registration, RegistrationSettings
+from registrations.models import Status as RegistrationStatus
 
 
 class PublishedFactory(factory.django.DjangoModelFactory):
@@ -141,6 +143,25 @@ class EventFactory(PublishedFactory):
 
     class Meta:
         model = Event
+
+
+class RegistrationSettingsFactory(factory.django.DjangoModelFactory):
+    event = factory.SubFactory(EventFactory)
+    privacy_notice = "We use your details to run the event."
+
+    class Meta:
+        model = RegistrationSettings
+
+
+class RegistrationFactory(factory.django.DjangoModelFactory):
+    event = factory.SubFactory(EventFactory)
+    status = RegistrationStatus.CONFIRMED
+    name = factory.Sequence(lambda n: f"Registrant {n}")
+    email = factory.Sequence(lambda n: f"registrant{n}@example.org")
+    organization = "Orbit Works"
+
+    class Meta:
+        model = Registration
 
 
 class ScenarioFactory(PublishedFactory):

@@ -9,6 +9,8 @@
   are the same under /zh-hans/).
 - `vnu_messages(files)`: what the Nu HTML Checker (the W3C validator, npm
   `vnu-jar`, run with Java) says about saved pages.
+- `public_models()`: every Publishable model in the app registry;
+  `factory_of(model)` the factory that makes its rows.
 - `assert_valid_html(html)`: strict HTML5 parsing of a rendered page.
 - `axe_violations(page)`: the accessibility violations axe-core finds in a
   Playwright page (an empty list when the page is clean);
@@ -20,6 +22,7 @@
   under `CSV_HEADER`).
 - `XSS_VECTORS`, `DANGEROUS_TAGS` and `Inspector`: what no rendered body
   may keep.
+- `CHROMIUM` and `CHROMIUM_ARGS`: the browser the browser tests drive.
 - `REDIS_URL` (`TEST_REDIS_URL`) and `redis_available()`: the Redis the
   tests may use.
 
@@ -38,11 +41,14 @@ from pathlib import Path
 import html5lib
 import pytest
 import redis
+from django.apps import apps
 from django.core.files.base import ContentFile
 from lxml import html as lxml_html
 from PIL import Image
 
 from alliance.content.models import ParticipationRole
+from alliance.kernel.publishing import Publishable
+from tests import factories
 from tests.factories import (
     ArticleFactory,
     EventFactory,
@@ -58,8 +64,42 @@ from tests.factories import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def public_models():
+    """Every public model: each Publishable subclass in the app registry."""
+    return [model for model in apps.get_models() if issubclass(model, Publishable)]
+
+
+def factory_of(model):
+    """The factory that makes rows of a public model (published unless told otherwise)."""
+    found = [
+        made
+        for made in vars(factories).values()
+        if isinstance(made, type)
+        and issubclass(made, factories.PublishedFactory)
+        and getattr(made._meta, "model", None) is model
+    ]
+    assert len(found) == 1, f"one factory of {model._meta.label}, not {found}"
+    return found[0]
+
+
 BENCH = ROOT / "bench"
 VNU_JAR = BENCH / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+
+# Debian's Chromium, as the browser tests drive it.
+CHROMIUM = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    # No lookups leave the machine: only the local test server resolves.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
+]
 
 
 def public_pages():

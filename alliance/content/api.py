@@ -1,5 +1,4 @@
 import django_filters
-from django.utils import timezone
 
 from alliance.content.models import (
     Event,
@@ -86,12 +85,8 @@ class EventFilter(django_filters.FilterSet):
         fields = ["upcoming", "starts_after", "starts_before"]
 
     def filter_upcoming(self, queryset, name, value):
-        today = timezone.localdate()
-        return (
-            queryset.filter(ends_on__gte=today)
-            if value
-            else queryset.filter(ends_on__lt=today)
-        )
+        # The list's order (`ordering`) replaces the one these set.
+        return queryset.upcoming() if value else queryset.past()
 
 
 class EventViewSet(PublicViewSet):

@@ -20,6 +20,7 @@ from alliance.kernel.publishing import (
     Publishable,
     PublishableQuerySet,
     columns,
+    if_published,
     slug_url,
     summary_fields,
 )
@@ -276,8 +277,12 @@ class Scenario(Publishable):
     @property
     def public_field(self):
         """The scenario's field as the public may see it: None while the field is unpublished."""
-        field = self.field
-        return field if field.is_published else None
+        return if_published(self.field)
+
+    @property
+    def public_announced_at(self):
+        """The event where the scenario was announced, when it is public; else None."""
+        return if_published(self.announced_at)
 
     @property
     def space_data_labels(self):
@@ -420,6 +425,11 @@ class Initiative(Publishable):
     def get_absolute_url(self):
         return slug_url("alliance:initiative-detail", self.slug)
 
+    @property
+    def public_launched_at(self):
+        """The event where the initiative was launched, when it is public; else None."""
+        return if_published(self.launched_at)
+
 
 class InitiativeRole(models.TextChoices):
     LEAD = "lead", _("Lead")
@@ -517,8 +527,7 @@ class Participation(models.Model):
     @property
     def public_member(self):
         """The member record when it is published, else None."""
-        member = self.member
-        return member if member is not None and member.is_published else None
+        return if_published(self.member)
 
     @property
     def public_name(self):

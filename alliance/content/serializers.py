@@ -68,12 +68,8 @@ class ScenarioSerializer(PublicSerializer):
         return field and summary(field, self.context["request"], "field-detail")
 
     def get_announced_at(self, obj) -> SummarySerializer(allow_null=True):
-        event = obj.announced_at
-        return (
-            summary(event, self.context["request"], "event-detail")
-            if event and event.is_published
-            else None
-        )
+        event = obj.public_announced_at
+        return event and summary(event, self.context["request"], "event-detail")
 
     def get_participants(self, obj) -> ParticipantSerializer(many=True):
         return obj.nested_summaries["members"]
@@ -177,12 +173,8 @@ class InitiativeSerializer(PublicSerializer):
         }
 
     def get_launched_at(self, obj) -> SummarySerializer(allow_null=True):
-        event = obj.launched_at
-        return (
-            summary(event, self.context["request"], "event-detail")
-            if event and event.is_published
-            else None
-        )
+        event = obj.public_launched_at
+        return event and summary(event, self.context["request"], "event-detail")
 
     def get_participants(self, obj) -> SummarySerializer(many=True):
         return obj.nested_summaries["participants"]

@@ -194,8 +194,7 @@ class ScenarioDetailView(PreviewMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        event = self.object.announced_at
-        context["event"] = event if event and event.is_published else None
+        context["event"] = self.object.public_announced_at
         return context
 
 
@@ -221,7 +220,9 @@ class EventDetailView(PreviewMixin, DetailView):
     template_name = "alliance/event_detail.html"
 
     def get_base_queryset(self):
-        return Event.objects.prefetch_related(
+        # Its registration settings (a reverse relation; the registrations
+        # app's template tag reads them) come with the event, in one query.
+        return Event.objects.select_related("registration_settings").prefetch_related(
             Prefetch(
                 "articles",
                 # The event is how the prefetch puts each article in its place.
@@ -304,8 +305,7 @@ class InitiativeDetailView(PreviewMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        event = self.object.launched_at
-        context["event"] = event if event and event.is_published else None
+        context["event"] = self.object.public_launched_at
         context["has_example_participants"] = any(
             p.is_example for p in self.object.public_participations
         )

@@ -46,12 +46,7 @@ class PublishActionsMixin:
         self._change_status(request, queryset, publish=False)
 
     def _change_status(self, request, queryset, *, publish):
-        target = (
-            queryset.exclude(status="published")
-            if publish
-            else queryset.exclude(status="draft")
-        )
-        changed = list(target)
+        changed = list(queryset.to_publish() if publish else queryset.to_unpublish())
         count = queryset.publish() if publish else queryset.unpublish()
         # A bulk update sends no signals: record the versions here.
         records = history_of(queryset.model)

@@ -128,19 +128,37 @@ class PublishableQuerySet(models.QuerySet):
     def published(self, now=None):
         return self.filter(self.model.published_condition(now=now))
 
+    def scheduled(self, now=None):
+        """Rows that publish themselves later: published, with a publish time still to come.
+
+        Only models with a `publish_time_field` have any; `is_scheduled` is
+        the same rule for one object in Python.
+        """
+        field = self.model.publish_time_field
+        if field is None:
+            return self.none()
+        return self.filter(
+            status=Status.PUBLISHED, **{f"{field}__gt": now or timezone.now()}
+        )
+
     def next_publish_time(self, now=None):
         """When the next row publishes itself (see `Publishable.publish_time_field`), or None."""
         field = self.model.publish_time_field
         if field is None:
             return None
-        return (
-            self.filter(
-                status=Status.PUBLISHED, **{f"{field}__gt": now or timezone.now()}
-            )
-            .order_by(field)
-            .values_list(field, flat=True)
-            .first()
-        )
+        return self.scheduled(now).order_by(field).values_list(field, flat=True).first()
+
+    def drafts(self):
+        """Rows set to draft (neither published nor scheduled)."""
+        return self.filter(status=Status.DRAFT)
+
+    def to_publish(self):
+        """What `publish()` changes: the rows not set to published yet."""
+        return self.exclude(status=Status.PUBLISHED)
+
+    def to_unpublish(self):
+        """What `unpublish()` changes: the rows not set back to draft yet."""
+        return self.exclude(status=Status.DRAFT)
 
     def unpublished(self):
         """Return what a public surface must not show: the complement of published()."""
@@ -149,7 +167,7 @@ class PublishableQuerySet(models.QuerySet):
     def publish(self):
         """Publish every object of the queryset; return how many changed."""
 
-        changing = self.exclude(status=Status.PUBLISHED)
+        changing = self.to_publish()
         slugs = list(changing.values_list("slug", flat=True))
         pks = list(changing.values_list("pk", flat=True))
         count = changing.update(status=Status.PUBLISHED, updated_at=timezone.now())
@@ -163,7 +181,7 @@ class PublishableQuerySet(models.QuerySet):
 
         visible = list(self.published().values_list("slug", flat=True))
         pks = list(self.published().values_list("pk", flat=True))
-        count = self.exclude(status=Status.DRAFT).update(
+        count = self.to_unpublish().update(
             status=Status.DRAFT, updated_at=timezone.now()
         )
         bury(self.model, visible, "unpublished")
@@ -206,8 +224,10 @@ class Publishable(models.Model):
 
     def save(self, *args, **kwargs):
         self.normalize_line_endings()
+        before = self._stored_summary(kwargs.get("update_fields"))
         super().save(*args, **kwargs)
-        self._record_public_change()
+        if before is not False:
+            self._record_public_change(before)
 
     def normalize_line_endings(self):
         """Store text with "\\n" line endings, whatever the browser posted.
@@ -224,22 +244,6 @@ class Publishable(models.Model):
                 values[field.attname] = value.replace("\r\n", "\n").replace("\r", "\n")
 
     @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        # This runs for every row read, so it checks the loaded names rather
-        # than asking the instance which fields are deferred.
-        instance._remember_public_state(
-            loaded="slug" in field_names and "status" in field_names
-        )
-        return instance
-
-    def _remember_public_state(self, loaded=True):
-        # Deferred fields (e.g. `.only()`) leave the state unknown: treat as not public.
-        self._was_published = loaded and self.is_published
-        self._loaded_slug = self.slug if loaded else None
-        self._loaded_summary = self._summary() if loaded else None
-
-    @classmethod
     def _summary_columns(cls):
         names = cls.__dict__.get("_summary_column_names")
         if names is None:
@@ -247,38 +251,106 @@ class Publishable(models.Model):
             cls._summary_column_names = names
         return names
 
+    @classmethod
+    def _public_fields(cls):
+        """The fields whose values decide what the public sees of an object."""
+        names = {"slug", "status", *cls._summary_columns()}
+        if cls.publish_time_field:
+            names.add(cls.publish_time_field)
+        return names
+
+    def _stored_summary(self, update_fields=None):
+        """What objects that nest this one show of it as stored: slug, visibility, title.
+
+        Read from the database just before a save, so that nothing needs to
+        be remembered of the rows a query loads (a query with `.only()` costs
+        one query, whatever it leaves out). None for an object not stored
+        yet; False when the save cannot change any of it (its `update_fields`
+        leave all of it out).
+        """
+        if self._state.adding:
+            return None
+        if update_fields is not None and self._public_fields().isdisjoint(
+            update_fields
+        ):
+            return False
+        model = type(self)
+        return (
+            model._base_manager.using(self._state.db)
+            .filter(pk=self.pk)
+            .annotate(
+                stored_published=models.ExpressionWrapper(
+                    model.published_condition(), output_field=models.BooleanField()
+                )
+            )
+            .values_list("slug", "stored_published", *self._summary_columns())
+            .first()
+        )
+
     def _summary(self):
         """What objects that nest this one show of it: slug, visibility and title."""
-        titles = (self.__dict__.get(column) for column in self._summary_columns())
+        titles = (getattr(self, column) for column in self._summary_columns())
         return (self.slug, self.is_published, *titles)
 
-    def _record_public_change(self):
-        """Leave a tombstone when this object stops being public; clear it when it returns."""
-        was_published = getattr(self, "_was_published", False)
-        old_slug = getattr(self, "_loaded_slug", None)
+    def _record_public_change(self, before):
+        """Leave a tombstone when this object stops being public; clear it when it returns.
+
+        `before` is its summary as stored before the save (`_stored_summary`).
+        """
+        old_slug, was_published = before[:2] if before else (None, False)
+        after = self._summary()
         if was_published and not self.is_published:
-            bury(type(self), [old_slug or self.slug], "unpublished")
-        elif was_published and old_slug and old_slug != self.slug:
+            bury(type(self), [old_slug], "unpublished")
+        elif was_published and old_slug != self.slug:
             bury(type(self), [old_slug], "deleted")
         if self.is_published and (not was_published or old_slug != self.slug):
             revive(type(self), [self.slug])
-        loaded_summary = getattr(self, "_loaded_summary", None)
-        if loaded_summary is not None and loaded_summary != self._summary():
+        if before is not None and tuple(before) != after:
             touch_referrers(type(self), [self.pk])
-        self._remember_public_state(
-            loaded=self.get_deferred_fields().isdisjoint({"slug", "status"})
-        )
 
     @property
     def is_published(self):
-        return self.status == Status.PUBLISHED
+        """Whether the public sees this object now: `published_condition` in Python."""
+        if self.status != Status.PUBLISHED:
+            return False
+        if self.publish_time_field is None:
+            return True
+        moment = getattr(self, self.publish_time_field)
+        return moment is not None and moment <= timezone.now()
+
+    @property
+    def is_scheduled(self):
+        """Whether it will publish itself later: `scheduled()` in Python."""
+        if self.status != Status.PUBLISHED or self.publish_time_field is None:
+            return False
+        moment = getattr(self, self.publish_time_field)
+        return moment is not None and moment > timezone.now()
 
     @classmethod
     def published_condition(cls, prefix="", now=None):
         """What `published()` asks of a row, as a condition on `prefix` + field.
 
+        Published, and where the model has a publish time, that time has
+        come: a scheduled row (an article published with a publish time in
+        the future) appears by itself when its time comes; nothing has to run.
+
         For filtering across a relation (`Tag.published_condition("tag__")`)
         with a join rather than a subquery. `is_published` is the same rule
         for one object in Python.
         """
-        return models.Q(**{f"{prefix}status": Status.PUBLISHED})
+        condition = models.Q(**{f"{prefix}status": Status.PUBLISHED})
+        if cls.publish_time_field is not None:
+            condition &= models.Q(
+                **{f"{prefix}{cls.publish_time_field}__lte": now or timezone.now()}
+            )
+        return condition
+
+
+def if_published(obj):
+    """`obj` when the public may see it, else None.
+
+    For a related object that may be a draft (a scenario's field, the event
+    an article reports on): pages, API answers and structured data show it
+    only through this.
+    """
+    return obj if obj is not None and obj.is_published else None

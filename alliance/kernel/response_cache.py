@@ -48,7 +48,6 @@ from django.http import HttpResponse
 from django.utils import timezone, translation
 from django.utils.cache import cc_delim_re, set_response_etag
 
-from alliance.kernel.api.backends import AnonymousThrottle
 from alliance.kernel.changes import current_generation, request_generation
 from alliance.kernel.language_notice import suggested_language
 from alliance.kernel.models import ContentChange
@@ -164,39 +163,6 @@ def remember(key, compute):
     return remember_each([key], str, lambda _keys: [compute()])[0]
 
 
-def fetch_and_count(keys, counter, lifetime):
-    """Read `keys` and add one to `counter` in one round trip, when the cache is Redis.
-
-    Return (values found, the counter's new value), or None when the cache
-    is another kind or Redis fails (the caller then goes the plain way).
-    The counter is one that `cache.incr` also reads: django-redis keeps
-    integers unpickled.
-    """
-    client = getattr(cache, "client", None)
-    if not hasattr(client, "get_client") or not hasattr(cache, "guard"):
-        return None
-
-    def run():
-        pipeline = client.get_client(write=True).pipeline(transaction=False)
-        counter_key = client.make_key(counter)
-        pipeline.mget([client.make_key(name) for name in keys])
-        pipeline.incr(counter_key)
-        pipeline.expire(counter_key, lifetime)
-        return pipeline.execute()
-
-    # Through the cache's circuit breaker, like every other call to Redis.
-    result = cache.guard(run)
-    if result is None:
-        return None
-    raw, count, _expiry = result
-    values = {
-        name: client.decode(value)
-        for name, value in zip(keys, raw, strict=True)
-        if value is not None
-    }
-    return values, count
-
-
 def remember_each(objects, key, compute):
     """Return `compute(objects)`, a list with one value per object, each kept in the
     cache until the public content changes.
@@ -239,7 +205,7 @@ class ResponseCacheMiddleware:
 
     It sits above the session, locale, CSRF and authentication middleware, so
     a hit skips them all. Middleware above it (security headers, CORS,
-    conditional GET) still runs on every answer.
+    conditional GET, the anonymous API allowance) still runs on every answer.
     """
 
     def __init__(self, get_response):
@@ -261,11 +227,8 @@ class ResponseCacheMiddleware:
         except DatabaseError:
             # The database is away: the view answers (with a clean 503).
             return self.get_response(request)
-        stored = self.lookup(key, request)
+        stored = cache.get(key)
         if stored is not None and stored[0] == generation:
-            if not self.allowed_by_throttle(request):
-                # Let the view answer, with the API's own 429.
-                return self.get_response(request)
             return self.rebuild(stored)
         response = self.get_response(request)
         if self.storable(response):
@@ -329,32 +292,6 @@ class ResponseCacheMiddleware:
                     return None
             pairs.extend((name, value) for value in values)
         return urlencode(sorted(pairs))
-
-    @staticmethod
-    def lookup(key, request):
-        """The stored answer of a request; an API request is counted too.
-
-        A cached API answer still counts against the client's allowance. With
-        Redis the count goes in the same round trip as the lookup, and the
-        API's throttle then reads it rather than counting again.
-        """
-        if request.path.startswith("/api/"):
-            throttle = AnonymousThrottle()
-            counter = throttle.window(request)
-            if counter is not None:
-                fetched = fetch_and_count([key], counter, throttle.duration + 1)
-                if fetched is not None:
-                    values, count = fetched
-                    request.window_counts = {counter: count}
-                    return values.get(key)
-        return cache.get(key)
-
-    @staticmethod
-    def allowed_by_throttle(request):
-        """Count a cached API answer against the client's allowance, as the API would."""
-        if not request.path.startswith("/api/"):
-            return True
-        return AnonymousThrottle().allow_request(request, view=None)
 
     # Which responses
 

@@ -17,6 +17,12 @@ ROLES = {
             "participation",
             "page",
         ],
+        "registrations": ["registrationsettings", "question"],
+    },
+    # At the door and in the list of registrants: see, approve, cancel,
+    # export and check people in. Nothing of the public content.
+    "Event staff": {
+        "registrations": ["registration"],
     },
 }
 ACTIONS = ["view", "add", "change", "delete"]
@@ -25,6 +31,11 @@ ACTIONS = ["view", "add", "change", "delete"]
 # admin's autocomplete for those links answers only users who may view members.
 VIEW_ONLY = {
     "Editors": {"members": ["member"]},
+    "Event staff": {"registrations": ["registrationsettings"]},
+}
+# Permissions of a role beyond viewing and changing models.
+EXTRA = {
+    "Event staff": {"registrations": ["check_in"]},
 }
 
 
@@ -40,16 +51,24 @@ def sync_roles(apps):
     permission_model = apps.get_model("auth", "Permission")
     for name, models_by_app in ROLES.items():
         group, _created = group_model.objects.get_or_create(name=name)
-        codenames = [
-            (app_label, f"{action}_{model}")
-            for app_label, models in models_by_app.items()
-            for model in models
-            for action in ACTIONS
-        ] + [
-            (app_label, f"view_{model}")
-            for app_label, models in VIEW_ONLY.get(name, {}).items()
-            for model in models
-        ]
+        codenames = (
+            [
+                (app_label, f"{action}_{model}")
+                for app_label, models in models_by_app.items()
+                for model in models
+                for action in ACTIONS
+            ]
+            + [
+                (app_label, f"view_{model}")
+                for app_label, models in VIEW_ONLY.get(name, {}).items()
+                for model in models
+            ]
+            + [
+                (app_label, codename)
+                for app_label, codenames in EXTRA.get(name, {}).items()
+                for codename in codenames
+            ]
+        )
         # A migration that runs before a model exists gives no permission for
         # it; the migration that adds the model syncs the roles again.
         permissions = [

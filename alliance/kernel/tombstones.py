@@ -3,12 +3,12 @@
 The API lets partners ask what left the site since a time. Every way an
 object stops being public goes through here: saving it unpublished or under
 a new slug (`Publishable.save`), bulk unpublishing (`PublishableQuerySet`),
-and deleting it (a post_delete receiver, because bulk deletes in the admin do
-not call `Model.delete`).
+and deleting it (a pre_delete receiver, because bulk deletes in the admin do
+not call `Model.delete`; it runs in the deletion's transaction).
 """
 
 from django.apps import apps
-from django.db.models.signals import post_delete
+from django.db.models.signals import pre_delete
 from django.utils import timezone
 
 from alliance.kernel.models import Tombstone
@@ -46,13 +46,20 @@ def revive(model, slugs):
 
 
 def record_deletion(sender, instance, **kwargs):
-    if getattr(instance, "_was_published", False):
-        bury(sender, [instance._loaded_slug or instance.slug], "deleted")
+    """Bury an object about to be deleted if the public sees it, under its stored slug."""
+    stored = (
+        sender._base_manager.using(instance._state.db)
+        .filter(sender.published_condition(), pk=instance.pk)
+        .values_list("slug", flat=True)
+        .first()
+    )
+    if stored is not None:
+        bury(sender, [stored], "deleted")
 
 
 def connect():
     for label in resources():
-        post_delete.connect(
+        pre_delete.connect(
             record_deletion,
             sender=apps.get_model(label),
             dispatch_uid=f"tombstone-{label}",

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "members",
     "news",
     "alliance.content",
+    "registrations",
     "alliance.project",
 ]
 
@@ -95,6 +96,9 @@ MIDDLEWARE = [
     # ETag from the content and 304 answers to conditional requests (GET
     # and HEAD), for cached and freshly rendered answers alike.
     "alliance.kernel.http.HeadAwareConditionalGetMiddleware",
+    # Every anonymous API request counts against its client's allowance
+    # (429 past it), answered from the cache or not: so it comes first.
+    "alliance.kernel.api.allowance.AnonymousAllowanceMiddleware",
     # Anonymous pages and API answers from the cache: everything below is
     # skipped on a hit, so it comes as early as it can.
     "alliance.kernel.response_cache.ResponseCacheMiddleware",
@@ -440,6 +444,13 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=CONTACT_EMAIL)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Event registration: submissions of the form a client address may make an hour.
+REGISTRATION_RATE_LIMIT = env.int("REGISTRATION_RATE_LIMIT", default=20)
+# The font of name badges: one that has Chinese and Latin letters (Debian's
+# fonts-noto-cjk; in a .ttc collection, the Simplified Chinese face).
+BADGE_FONT = env.str(
+    "BADGE_FONT", default="/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+)
 # Who hears about new membership applications.
 MEMBERSHIP_NOTIFY_EMAILS = env.list("MEMBERSHIP_NOTIFY_EMAILS", default=[CONTACT_EMAIL])
 
@@ -461,10 +472,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "alliance.kernel.api.pagination.StablePagination",
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "alliance.kernel.api.schema.AutoSchema",
-    "DEFAULT_THROTTLE_CLASSES": [
-        "alliance.kernel.api.backends.AnonymousThrottle",
-        "alliance.kernel.api.backends.PartnerThrottle",
-    ],
+    # Anonymous requests are counted before the response cache, by
+    # alliance.kernel.api.allowance.AnonymousAllowanceMiddleware ("anon").
+    "DEFAULT_THROTTLE_CLASSES": ["alliance.kernel.api.backends.PartnerThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_ANON_RATE", default="120/min"),
         "partner": env.str("API_PARTNER_RATE", default="1200/min"),

@@ -179,6 +179,8 @@ def make_record(model, *, depth=0):
         obj.currency = obj.currency or "CNY"
     if label == "alliance.event":
         obj.ends_on = obj.starts_on + datetime.timedelta(days=1)
+    if label == "registrations.registrationsettings":
+        obj.closes_at = obj.opens_at + datetime.timedelta(days=1)
     obj.save()
     for field in model._meta.many_to_many:
         if not field.editable or field.remote_field.through._meta.auto_created is False:
@@ -306,10 +308,10 @@ def test_every_admin_list_and_form_opens(admin_client):
             changelist
         )
         add = reverse(f"admin:{opts.app_label}_{opts.model_name}_add")
-        # Applications arrive through the public form only; tombstones and sign-in
-        # records are written by the site itself.
+        # Applications and registrations arrive through the public forms only;
+        # tombstones and sign-in records are written by the site itself.
         written_by_the_site = (
-            opts.model_name in {"membershipapplication", "tombstone"}
+            opts.model_name in {"membershipapplication", "registration", "tombstone"}
             or opts.app_label == "axes"
         )
         expected = 403 if written_by_the_site else 200

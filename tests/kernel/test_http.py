@@ -6,16 +6,20 @@ forgotten: the test fails until it has a sample here.
 
 import pytest
 import time_machine
+from django.core import signing
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from registrations.models import MANAGE_SALT
 from tests.factories import (
     ArticleFactory,
     EventFactory,
     InitiativeFactory,
     MemberFactory,
     PageFactory,
+    RegistrationFactory,
+    RegistrationSettingsFactory,
     ScenarioFactory,
     SectorFactory,
     TagFactory,
@@ -72,11 +76,31 @@ SAMPLES = {
     "choose-language": {},
     "set_language": {},
     "alliance:page-detail": {"slug": "about"},
+    "registrations:register": {"slug": "forum"},
+    "registrations:register-thanks": {"slug": "forum"},
+    "registrations:manage": {
+        "slug": "forum",
+        "token": signing.Signer(salt=MANAGE_SALT).sign("sample-code"),
+    },
+    "registrations:check-in": {"slug": "forum"},
+    "registrations:check-in-counts": {"slug": "forum"},
 }
 # Addresses that answer with a redirect (remember a choice, then go back).
-REDIRECTS = {"choose-language", "set_language"}
+REDIRECTS = {
+    "choose-language",
+    "set_language",
+    # The check-in desk sends whoever is not signed in to sign in.
+    "registrations:check-in",
+    "registrations:check-in-counts",
+}
 # Where POST is part of what the address does.
-TAKES_POST = {"members:join", "set_language"}
+TAKES_POST = {
+    "members:join",
+    "set_language",
+    "registrations:register",
+    "registrations:manage",
+    "registrations:check-in",
+}
 # Malformed in every way the pages and the API check; an unsupported method
 # must still be told it is not allowed, not that the query is wrong.
 BAD_QUERY = (
@@ -105,6 +129,9 @@ def site():
     tag = TagFactory(slug="policy")
     member = MemberFactory(slug="acme", sectors=[sector])
     event = EventFactory(slug="forum", name="Forum; with, text")
+    RegistrationFactory(
+        event=RegistrationSettingsFactory(event=event).event, code="sample-code"
+    )
     scenario = ScenarioFactory(slug="grid", field__slug="energy")
     InitiativeFactory(slug="fund").participants.add(member)
     ArticleFactory(

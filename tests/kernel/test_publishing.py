@@ -3,18 +3,15 @@
 import datetime
 
 import pytest
-from django.apps import apps
 from django.utils import timezone
 
-from alliance.kernel.publishing import Publishable
+from alliance.kernel import tombstones
+from alliance.kernel.models import Tombstone
 from news.models import Article
 from tests.factories import ArticleFactory, MemberFactory, TagFactory
+from tests.helpers import factory_of, public_models
 
 pytestmark = pytest.mark.django_db
-
-
-def public_models():
-    return [m for m in apps.get_models() if issubclass(m, Publishable)]
 
 
 def test_every_public_model_states_the_rule_in_sql_and_python():
@@ -95,3 +92,36 @@ def test_an_edit_that_nesting_answers_do_not_show_leaves_them_alone():
     tag.name_zh_hans = tag.name_zh_hans  # nothing shown changes
     tag.save()
     assert updated(article) == past
+
+
+@pytest.mark.parametrize(
+    "model", public_models(), ids=lambda model: model._meta.label_lower
+)
+@pytest.mark.parametrize("loaded", [("pk",), ("slug", "status")], ids="-".join)
+def test_a_query_with_only_costs_one_query_and_a_save_still_tracks_the_change(
+    model, loaded, django_assert_num_queries
+):
+    factory_of(model).create_batch(4)
+    # Nothing is worked out per row when rows are read: one query, whatever
+    # `.only()` leaves out, however many rows.
+    with django_assert_num_queries(1):
+        rows = list(model.objects.order_by("pk").only(*loaded))
+    assert len(rows) == 4
+    first = rows[0]
+    slug = model.objects.filter(pk=first.pk).values_list("slug", flat=True)[0]
+    first.status = "draft"
+    first.save()
+    assert not model.objects.published().filter(pk=first.pk).exists()
+    if tombstones.resource_of(model):
+        # The public state is read as stored when the row is saved.
+        assert Tombstone.objects.filter(
+            resource=tombstones.resource_of(model), slug=slug, reason="unpublished"
+        ).exists()
+    first.status = "published"
+    first.save()
+    assert not Tombstone.objects.filter(slug=slug).exists()
+    assert model.objects.published().count() == 4
+    model.objects.only(*loaded).get(pk=first.pk).delete()
+    assert Tombstone.objects.filter(slug=slug, reason="deleted").exists() == bool(
+        tombstones.resource_of(model)
+    )

@@ -174,9 +174,7 @@ def test_with_the_cache_off_nothing_is_stored(client, settings):
 @pytest.mark.skipif(
     not redis_available() and not os.environ.get("CI"), reason="no Redis"
 )
-def test_with_redis_a_cached_api_answer_is_counted_once_in_the_lookups_round_trip(
-    client, settings
-):
+def test_with_redis_a_cached_api_answer_is_counted_once(client, settings):
     from alliance.kernel.api.backends import AnonymousThrottle
 
     settings.CACHES = {

@@ -122,8 +122,8 @@ def initiative_json_ld(context, initiative):
     }
     if initiative.launched_on:
         data["foundingDate"] = initiative.launched_on.isoformat()
-    event = initiative.launched_at
-    if event is not None and event.is_published:
+    event = initiative.public_launched_at
+    if event is not None:
         data["subjectOf"] = {
             "@type": "Event",
             "name": event.name,

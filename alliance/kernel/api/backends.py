@@ -1,6 +1,6 @@
 """API classes that the REST framework settings name (authentication, throttles,
-filters). They live apart from `api_common` because the framework imports them
-while it builds its views, before `api_common` could finish importing."""
+filters). They live apart from `common` because the framework imports them
+while it builds its views, before `common` could finish importing."""
 
 import datetime
 import ipaddress
@@ -34,14 +34,23 @@ def client_address(request):
 # --- Access -----------------------------------------------------------------
 
 
+def presented_key(request):
+    """The partner key a request carries (checked or not), or "" when it has none.
+
+    In `X-Api-Key`, or `Authorization: Api-Key <key>`.
+    """
+    key = request.META.get("HTTP_X_API_KEY") or ""
+    authorization = request.META.get("HTTP_AUTHORIZATION", "")
+    if not key and authorization.startswith("Api-Key "):
+        key = authorization.removeprefix("Api-Key ").strip()
+    return key
+
+
 class PartnerKeyAuthentication(BaseAuthentication):
     """A partner sends its key in `X-Api-Key` (or `Authorization: Api-Key <key>`)."""
 
     def authenticate(self, request):
-        key = request.META.get("HTTP_X_API_KEY") or ""
-        authorization = request.META.get("HTTP_AUTHORIZATION", "")
-        if not key and authorization.startswith("Api-Key "):
-            key = authorization.removeprefix("Api-Key ").strip()
+        key = presented_key(request)
         if not key:
             return None
         # By prefix among all keys, not only the usable ones: the library's
@@ -104,13 +113,9 @@ class WindowThrottle(SimpleRateThrottle):
         key = self.window(request)
         if key is None:
             return True
-        # The response cache may have counted this request already, in the
-        # same round trip to Redis as its lookup (see response_cache).
-        count = getattr(request, "window_counts", {}).get(key)
-        if count is None:
-            # In this worker's memory when the shared cache is away: the
-            # limit then holds per worker rather than not at all.
-            count = count_in_window(key, self.duration + 1, cache=self.cache)
+        # In this worker's memory when the shared cache is away: the limit
+        # then holds per worker rather than not at all.
+        count = count_in_window(key, self.duration + 1, cache=self.cache)
         return count <= self.num_requests
 
     def wait(self):
@@ -118,7 +123,11 @@ class WindowThrottle(SimpleRateThrottle):
 
 
 class AnonymousThrottle(WindowThrottle):
-    """Requests without a key, counted per client address."""
+    """Requests without a key, counted per client address.
+
+    Counted by `allowance.AnonymousAllowanceMiddleware`, before the response
+    cache, rather than by the API's views: a cached answer counts too.
+    """
 
     scope = "anon"
 
