@@ -28,14 +28,16 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # `make test` runs the tests in two processes (pytest-xdist), each test sent to
 # whichever is free, except the tests of one group here, which all go to one
 # process: modules that build something once for all their tests (a site of
-# 1,000 rows of everything, the demo content, real servers, a generated client,
-# an S3 server), and the tests that empty the test Redis (TEST_REDIS_URL).
+# 1,000 rows of everything, the demo content, real servers, a generated
+# client), and the tests that empty the test Redis (TEST_REDIS_URL). A module
+# here must not mix transactional tests with others: its tests run together,
+# and a transactional test empties the database (role groups included) for
+# the tests that the process runs after it.
 ONE_PROCESS = {
     "tests/kernel/api/test_common.py": "redis",
     "tests/kernel/test_response_cache.py": "redis",
     "tests/project/test_query_budgets.py": "query budgets",
     "tests/project/test_front_end.py": "demo content",
-    "tests/project/test_settings_storage.py": "object storage",
     "tests/journeys/test_outages.py": "outages",
     "tests/journeys/test_partner_client.py": "partner client",
 }
@@ -44,8 +46,14 @@ ONE_PROCESS = {
 class GroupScheduling(LoadScopeScheduling):
     """xdist's `--dist loadgroup`, with the groups named in ONE_PROCESS by module.
 
-    (xdist's own `xdist_group` mark is not applied under pytest 9.)
+    (xdist's own `xdist_group` mark is not applied under pytest 9.) Units go
+    out in pytest-django's order (database tests, then transactional tests,
+    which empty the database, then tests without a database), not biggest first.
     """
+
+    def __init__(self, config, log=None):
+        config.option.loadscopereorder = False
+        super().__init__(config, log)
 
     def _split_scope(self, nodeid):
         return ONE_PROCESS.get(nodeid.split("::", 1)[0], nodeid)
