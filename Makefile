@@ -8,7 +8,7 @@ PORT ?= 8000
 # Only the site's own code carries reader-facing strings.
 MESSAGES_IGNORE := --ignore=.venv --ignore=node_modules --ignore=tests --ignore=examples --ignore=bench --ignore=staticfiles
 
-.PHONY: install run test lint fmt lock messages bench clean backup restore outdated soak soak-faults lighthouse rush
+.PHONY: install run worker test lint fmt lock messages bench bench-webhooks clean backup restore outdated soak soak-faults lighthouse rush replica-test proxy-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,10 +20,15 @@ install: $(BIN)/python ## Install the pinned dependencies into .venv
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	@if [ -d locale ]; then $(BIN)/pybabel -q compile -d locale -D django; fi
 
-run: install ## Migrate, load the demo content and serve on http://127.0.0.1:8000
+run: install ## Migrate, load the demo content, start a background worker and serve on http://127.0.0.1:8000
 	$(MANAGE) migrate --no-input
 	$(MANAGE) load_demo_content
+	$(MANAGE) worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(MANAGE) runserver $(HOST):$(PORT)
+
+worker: ## Run a background worker (emails, webhook deliveries) until stopped
+	$(MANAGE) worker
 
 # Tests run in TEST_WORKERS processes (pytest-xdist); TEST_WORKERS=0 runs them in this one.
 TEST_WORKERS ?= 2
@@ -31,6 +36,12 @@ TEST_WORKERS ?= 2
 test: ## Run every test (DATABASE_URL picks the database; SQLite when unset) on two cores
 	@[ -x $(BIN)/pytest ] || $(MAKE) install
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+
+replica-test: ## The read-replica tests: a PostgreSQL primary and streaming replica of their own (pg_basebackup), gunicorn on them (needs PostgreSQL 15 server binaries and DATABASE_URL on PostgreSQL)
+	$(BIN)/pytest tests/kernel/test_db_router.py $(PYTEST_ARGS)
+
+proxy-test: ## The caching proxy's tests: varnishd with deploy/varnish/site.vcl in front of gunicorn, and the nginx file parsed (needs varnish, varnish-modules, nginx; DATABASE_URL on PostgreSQL)
+	$(BIN)/pytest tests/kernel/test_proxy_cache.py tests/test_connection_pool.py tests/deploy $(PYTEST_ARGS)
 
 lint: ## Check style, the layers (docs/architecture.md) and that migrations match the models
 	$(BIN)/ruff check .
@@ -76,6 +87,9 @@ rush: ## An event's opening rush against gunicorn + PostgreSQL: 1,000 registrati
 
 lighthouse: ## Lighthouse scores of home, news, an article and the directory under gunicorn, production settings (needs chromium and npm; exits 1 below 95)
 	$(BIN)/python bench/lighthouse.py $(LIGHTHOUSE_ARGS)
+
+bench-webhooks: ## 10,000 public changes delivered to a local receiver failing half the time: deliveries/s per worker, none lost or duplicated (needs PostgreSQL)
+	$(BIN)/python bench/webhooks_burst.py $(BENCH_WEBHOOKS_ARGS)
 
 explain: ## Query plans of every page and API list on the 100x data (reads DATABASE_URL, by default alliance_bench); report in bench/results/explain.md
 	$(BIN)/python bench/explain.py $(EXPLAIN_ARGS)

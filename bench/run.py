@@ -12,6 +12,8 @@ machine. docs/performance.md explains the columns and the targets.
 
     make bench                                   # about 10 minutes
     make bench BENCH_ARGS="--duration 3 --only home,search"
+    make bench BENCH_ARGS="--pool 2,4"           # a connection pool per worker
+    make bench BENCH_ARGS="--passes proxy"       # through Varnish (bench/proxy.py)
 
 The report is printed and written to bench/results/latest.md. It exits 0
 even when targets fail (it is a report) unless --check is given; it exits 2
@@ -19,18 +21,21 @@ when the run itself breaks (wrk missing, server not starting).
 """
 
 import argparse
+import contextlib
 import datetime
 import http.client
 import json
 import os
 import platform
 import re
+import shutil
 import subprocess
 import sys
 import time
 import urllib.parse
 from pathlib import Path
 
+import proxy
 from harness import (
     ROOT,
     cpu_delta_ms,
@@ -392,6 +397,84 @@ def run_pass(label, cache_seconds, env, paths, arguments, state):
     return rows, ceilings
 
 
+def run_proxy_pass(env, paths, arguments, state):
+    """Serve through Varnish; return the report's lines and whether a target was missed."""
+    from django.conf import settings
+
+    from news.models import Article
+
+    log("\nproxy pass (Varnish in front, RESPONSE_CACHE_SECONDS=300)")
+    if not shutil.which("varnishd"):
+        raise RunBroken(
+            "varnishd is not installed (apt-get install varnish varnish-modules)"
+        )
+    with contextlib.suppress(OSError, RuntimeError):
+        flush_redis(REDIS_URL)
+    varnish = proxy.Varnish()
+    # This process edits an article below: it purges the proxy too.
+    settings.PROXY_PURGE_URLS = [varnish.base]
+    try:
+        server, base = start_gunicorn(
+            {**env, "RESPONSE_CACHE_SECONDS": "300", "PROXY_PURGE_URLS": varnish.base},
+            workers=arguments.workers,
+        )
+    except RuntimeError as error:
+        raise RunBroken(str(error)) from error
+    paths = {
+        name: path.format(**state)
+        for name, path in paths.items()
+        if name != DEEP or "deep" in state
+    }
+    rows = {}
+    try:
+        varnish.start(urllib.parse.urlsplit(base).port)
+        app = [server.pid, *workers(server.pid)]
+        processes = {"app": app, "varnish": varnish.pids()}
+        fetch(base, CEILINGS["a"])
+        ceiling = proxy.measure(
+            base + CEILINGS["a"], arguments.duration, processes, arguments.connections
+        )
+        ceiling["connections"] = arguments.connections
+        log(
+            f"  {'hello, direct':<24} {ceiling['rps']:8.1f} req/s"
+            f"  p99 {ceiling['p99_ms']:6.2f} ms"
+        )
+        for name, path in paths.items():
+            status, _body = fetch(varnish.base, path)
+            row = {"path": shown_path(path), "status": status}
+            row |= proxy.measure(varnish.base + path, arguments.duration, processes)
+            row["verdict"] = proxy.verdict(row, ceiling["rps"])
+            rows[name] = row
+            log(
+                f"  {name:<24} {row['rps']:8.1f} req/s  p50 {row['p50_ms']:6.2f} ms"
+                f"  p99 {row['p99_ms']:6.2f} ms  {row['verdict']}"
+            )
+        article = Article.objects.get(slug=state["article"])
+        title = article.title_en
+
+        def change():
+            edited = f"Edited {time.monotonic_ns()}"
+            article.title_en = edited
+            article.save()
+            return edited
+
+        detail = URLS["news-detail"].format(**state)
+        fetch(varnish.base, detail)
+        seconds = proxy.purge_to_fresh(
+            varnish, detail, change, fetch, arguments.duration
+        )
+        article.title_en = title
+        article.save()
+        log(f"  purge to fresh: {seconds}")
+    finally:
+        varnish.stop()
+        stop(server)
+    missed = any(row["verdict"] != "PASS" for row in rows.values()) or not (
+        seconds is not None and seconds < proxy.PURGE_TO_FRESH_S
+    )
+    return proxy.table(rows, ceiling, seconds, arguments.duration), missed
+
+
 def verdicts(rows, chosen, cached):
     """Add to each row its ratio to the applicable ceiling and PASS or FAIL with reasons."""
     ceiling = chosen["a" if cached else "b"]
@@ -516,6 +599,13 @@ def report(arguments, context, passes):
         "- ceilings: measured first and last in each pass; ratios use the one with"
         " more requests/s (marked used)",
         f"- response cache: {context['cache_setting']}",
+        "- database connections: "
+        + (
+            f"a pool of {arguments.pool.replace(',', ' to ')} per worker"
+            f" (DATABASE_POOL={arguments.pool})"
+            if arguments.pool
+            else "kept by each worker (CONN_MAX_AGE)"
+        ),
         "- other load: cores kept busy by other processes on the machine during the"
         " measurement (not this server, its database backends, wrk or Redis)",
     ]
@@ -545,6 +635,14 @@ def report(arguments, context, passes):
             " average meanwhile."
         )
         lines += ["", *table(rows, ceilings, chosen, cached)]
+    if context.get("proxy"):
+        lines += [
+            "",
+            "## Through the proxy (Varnish, deploy/varnish/site.vcl;"
+            " RESPONSE_CACHE_SECONDS=300)",
+            "",
+            *context["proxy"],
+        ]
     if context.get("deep"):
         lines += ["", f"{DEEP}: `{context['deep']}`"]
     if context.get("deep_error"):
@@ -580,7 +678,21 @@ def main():
     parser.add_argument(
         "--check", action="store_true", help="exit 1 when a target is missed"
     )
+    parser.add_argument(
+        "--passes",
+        default="uncached,cached",
+        help="which passes to run, from: uncached, cached, proxy (through Varnish)",
+    )
+    parser.add_argument(
+        "--pool",
+        metavar="MIN,MAX",
+        help="serve with a connection pool of this size per worker (DATABASE_POOL)"
+        " instead of kept connections",
+    )
     arguments = parser.parse_args()
+    arguments.passes = [name.strip() for name in arguments.passes.split(",")]
+    if unknown := set(arguments.passes) - {"uncached", "cached", "proxy"}:
+        parser.error(f"unknown passes: {', '.join(sorted(unknown))}")
     names = list(URLS)
     if arguments.only:
         wanted = {name.strip() for name in arguments.only.split(",") if name.strip()}
@@ -615,6 +727,7 @@ def run(arguments, names):
         DATABASE_CONN_MAX_AGE="3600",
         BENCH_APPLICATION_NAME="alliance-bench-setup",
     )
+    server_extra = {"DATABASE_POOL": arguments.pool} if arguments.pool else {}
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     import django
@@ -645,10 +758,16 @@ def run(arguments, names):
             " pass serves the same uncached views (with a warm Redis)"
         ),
     }
-    server_env = {**env, "BENCH_APPLICATION_NAME": SERVER_APPLICATION_NAME}
+    server_env = {
+        **env,
+        **server_extra,
+        "BENCH_APPLICATION_NAME": SERVER_APPLICATION_NAME,
+    }
     paths = {name: URLS[name] for name in names}
     passes, failed = [], False
     for label, cached in (("uncached", False), ("cached", True)):
+        if label not in arguments.passes:
+            continue
         rows, ceilings = run_pass(
             label, 300 if cached else 0, server_env, paths, arguments, state
         )
@@ -658,6 +777,10 @@ def run(arguments, names):
         verdicts(rows, chosen, cached)
         failed |= any(row["verdict"] != "PASS" for row in rows.values())
         passes.append((label, cached, (rows, ceilings, chosen)))
+    if "proxy" in arguments.passes:
+        lines, missed = run_proxy_pass(server_env, paths, arguments, state)
+        context["proxy"] = lines
+        failed |= missed
     context["deep"] = state.get("deep")
     context["deep_error"] = state.get("deep_error")
     context["minutes"] = (time.monotonic() - clock) / 60

@@ -12,6 +12,8 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from alliance.kernel.tasks import enqueue_on_commit, task
+
 from .models import ApplicationStatus, Member, MembershipApplication, Tier
 
 logger = logging.getLogger(__name__)
@@ -31,27 +33,27 @@ def application_submit(*, form, site_url, language=None):
     """Store the application of a valid join form, sectors included; tell the managers and the applicant.
 
     `language` is the language of the form (the request's); the applicant's
-    emails are written in it. The mails wait for the commit: nobody hears of
-    an application that was rolled back, and a slow mail server holds no
-    transaction open.
+    emails are written in it. The mails are background tasks queued at the
+    commit: nobody hears of an application that was rolled back, and a slow
+    or failing mail server never touches the applicant's request.
     """
     application = form.save(commit=False)
     application.language = language or translation.get_language() or "en"
     application.save()
     form.save_m2m()
-    transaction.on_commit(
-        lambda: application_notify(application=application, site_url=site_url)
+    enqueue_on_commit(
+        application_notify, application_id=application.pk, site_url=site_url
     )
-    transaction.on_commit(lambda: application_acknowledge(application=application))
+    enqueue_on_commit(application_acknowledge, application_id=application.pk)
     return application
 
 
 def _send(*, application, what, subject, template, recipients, context=None):
-    """Send one mail about an application; a failure is logged, never raised.
+    """Send one mail about an application; a failure is logged and fails the task.
 
     The application is stored and listed in the admin whatever happens
-    here, so a failing mail server (or any mail backend's error) must not
-    turn the applicant's or the reviewer's action into an error.
+    here; a failed mail is a failed task, listed in the admin with its
+    error, to be run again once the mail server is back.
     """
     try:
         send_mail(
@@ -66,10 +68,13 @@ def _send(*, application, what, subject, template, recipients, context=None):
         logger.exception(
             "Could not send the %s of membership application %s", what, application.pk
         )
+        raise
 
 
-def application_notify(*, application, site_url):
+@task
+def application_notify(*, application_id, site_url):
     """Tell the membership managers that an application arrived, in the site's language."""
+    application = MembershipApplication.objects.get(pk=application_id)
     with translation.override(settings.LANGUAGE_CODE):
         _send(
             application=application,
@@ -84,8 +89,10 @@ def application_notify(*, application, site_url):
         )
 
 
-def application_acknowledge(*, application):
+@task
+def application_acknowledge(*, application_id):
     """Send the applicant a receipt, in the language they applied in."""
+    application = MembershipApplication.objects.get(pk=application_id)
     with translation.override(application.language):
         _send(
             application=application,
@@ -98,8 +105,10 @@ def application_acknowledge(*, application):
         )
 
 
-def application_tell_decision(*, application):
+@task
+def application_tell_decision(*, application_id):
     """Tell the applicant that their application was approved or rejected (and why)."""
+    application = MembershipApplication.objects.get(pk=application_id)
     approved = application.status == ApplicationStatus.APPROVED
     with translation.override(application.language):
         subject = (
@@ -191,7 +200,7 @@ def application_approve(*, application, reviewed_by):
     application.save()
     _log(reviewed_by, member, ADDITION, _("Created from an approved application."))
     _log(reviewed_by, application, CHANGE, _("Approved."))
-    transaction.on_commit(lambda: application_tell_decision(application=application))
+    enqueue_on_commit(application_tell_decision, application_id=application.pk)
     return member
 
 
@@ -214,5 +223,5 @@ def application_reject(*, application, reviewed_by, reason):
     _log(
         reviewed_by, application, CHANGE, _("Rejected: %(reason)s") % {"reason": reason}
     )
-    transaction.on_commit(lambda: application_tell_decision(application=application))
+    enqueue_on_commit(application_tell_decision, application_id=application.pk)
     return application

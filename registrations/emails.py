@@ -1,8 +1,9 @@
 """Every email about a registration, in the registrant's language.
 
-Each is one function taking ids and strings, called after the commit
-(`transaction.on_commit`). A failing mail server is logged, never raised:
-the registration is stored whatever happens here.
+Each is a background task taking ids and strings (alliance/kernel/tasks.py),
+enqueued when the transaction commits. The registration is stored whatever
+happens here: a failing mail server fails the task, which the admin lists
+with its error, to be run again.
 """
 
 import io
@@ -17,6 +18,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from alliance.kernel import ical
+from alliance.kernel.tasks import task
 
 from .models import Registration, Status
 
@@ -89,8 +91,10 @@ def _send(registration_id, *, what, subject, site_url, attach_ticket=False):
         logger.exception(
             "Could not send the %s of registration %s", what, registration_id
         )
+        raise
 
 
+@task
 def send_confirmation(registration_id, site_url):
     """The answer to a new registration: confirmed (with ticket), awaiting approval, or waitlisted."""
     _send(
@@ -102,6 +106,7 @@ def send_confirmation(registration_id, site_url):
     )
 
 
+@task
 def send_reminder(registration_id, site_url):
     """Someone tried to register the address again: remind its owner of the first registration."""
     _send(
@@ -113,6 +118,7 @@ def send_reminder(registration_id, site_url):
     )
 
 
+@task
 def send_promotion(registration_id, site_url):
     """A place came free: the registrant moves from the waiting list to confirmed."""
     _send(
@@ -124,6 +130,7 @@ def send_promotion(registration_id, site_url):
     )
 
 
+@task
 def send_decision(registration_id, site_url):
     """Approved (with ticket) or declined."""
     _send(
@@ -135,6 +142,7 @@ def send_decision(registration_id, site_url):
     )
 
 
+@task
 def send_cancellation(registration_id, site_url):
     _send(
         registration_id,
@@ -144,6 +152,7 @@ def send_cancellation(registration_id, site_url):
     )
 
 
+@task
 def send_change(registration_id, site_url):
     _send(
         registration_id,

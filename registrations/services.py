@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from alliance.kernel.tasks import enqueue_on_commit
 from members.models import Member
 
 from . import emails
@@ -72,9 +73,7 @@ def register(*, event, data, answers, language, site_url):
                 .first()
             )
             if existing:
-                transaction.on_commit(
-                    lambda: emails.send_reminder(existing.pk, site_url)
-                )
+                enqueue_on_commit(emails.send_reminder, existing.pk, site_url)
                 return existing, False
             if _has_room(settings):
                 needs_approval = settings.approval == Approval.ALL or (
@@ -94,9 +93,7 @@ def register(*, event, data, answers, language, site_url):
                 answers=answers,
                 **{k: v for k, v in data.items() if k != "email"},
             )
-            transaction.on_commit(
-                lambda: emails.send_confirmation(registration.pk, site_url)
-            )
+            enqueue_on_commit(emails.send_confirmation, registration.pk, site_url)
             return registration, True
     except IntegrityError:
         # The same address, at the same instant, from another request.
@@ -126,7 +123,7 @@ def promote_waitlisted(event, site_url):
         first.save(update_fields=["status", "updated_at"])
         promoted.append(first.pk)
     for pk in promoted:
-        transaction.on_commit(lambda pk=pk: emails.send_promotion(pk, site_url))
+        enqueue_on_commit(emails.send_promotion, pk, site_url)
     return promoted
 
 
@@ -147,9 +144,7 @@ def cancel(registration, *, site_url):
         registration.status = Status.CANCELLED
         registration.cancelled_at = timezone.now()
         registration.save(update_fields=["status", "cancelled_at", "updated_at"])
-        transaction.on_commit(
-            lambda: emails.send_cancellation(registration.pk, site_url)
-        )
+        enqueue_on_commit(emails.send_cancellation, registration.pk, site_url)
         return promote_waitlisted(registration.event, site_url)
 
 
@@ -168,9 +163,7 @@ def decide(registrations, *, approve, site_url):
             if not changed:
                 continue
             decided += 1
-            transaction.on_commit(
-                lambda pk=registration.pk: emails.send_decision(pk, site_url)
-            )
+            enqueue_on_commit(emails.send_decision, registration.pk, site_url)
             if not approve:
                 promote_waitlisted(registration.event, site_url)
     return decided

@@ -4,7 +4,6 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,6 +20,7 @@ from alliance.kernel.api.backends import client_address
 from alliance.kernel.http import allow
 from alliance.kernel.middleware import PERMISSIONS_POLICY
 from alliance.kernel.shared_cache import count as count_in_window
+from alliance.kernel.tasks import enqueue_on_commit
 
 from . import emails, services
 from .forms import RegistrationForm
@@ -161,7 +161,7 @@ def manage(request, slug, token):
             registration.answers = form.answers()
             registration.save()
             site_url = _site_url(request)
-            transaction.on_commit(lambda: emails.send_change(registration.pk, site_url))
+            enqueue_on_commit(emails.send_change, registration.pk, site_url)
             return redirect(request.path + "?done=changed")
         status = 400
     if editable and form is None:

@@ -103,6 +103,33 @@ def _fragment_cache(settings):
 
 
 @pytest.fixture(autouse=True)
+def _tasks_run_at_once(settings):
+    """Run background tasks in the test's process as they are enqueued.
+
+    They are still enqueued at the commit, so a test sees them run inside
+    `django_capture_on_commit_callbacks(execute=True)`. Tests of the queue
+    itself ask for `database_tasks`.
+    """
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+            "QUEUES": settings.TASK_QUEUES,
+        }
+    }
+
+
+@pytest.fixture
+def database_tasks(settings):
+    """Queue tasks in the database, as the site does by default; `run_tasks()` runs them."""
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django_tasks_db.DatabaseBackend",
+            "QUEUES": settings.TASK_QUEUES,
+        }
+    }
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import cache
 

@@ -24,8 +24,10 @@ from alliance.kernel.changes import content_changed
 from alliance.kernel.publishing import Status
 from members.models import Member, MembershipApplication, Sector, Tier
 from news.models import Article, Tag
+from portal.models import ChangeRequest, Representative, member_values
 from registrations.models import Registration, RegistrationSettings
 from registrations.models import Status as RegistrationStatus
+from webhooks import models as webhooks
 
 
 class PublishedFactory(factory.django.DjangoModelFactory):
@@ -86,12 +88,75 @@ class MembershipApplicationFactory(factory.django.DjangoModelFactory):
         model = MembershipApplication
 
 
+class UserFactory(factory.django.DjangoModelFactory):
+    email = factory.Sequence(lambda n: f"person-{n}@rep.example")
+    username = factory.SelfAttribute("email")
+    password = factory.django.Password("a-long-password-for-tests")
+
+    class Meta:
+        model = "auth.User"
+        skip_postgeneration_save = True
+
+
+class RepresentativeFactory(factory.django.DjangoModelFactory):
+    user = factory.SubFactory(UserFactory)
+    member = factory.SubFactory(MemberFactory)
+
+    class Meta:
+        model = Representative
+
+
+class ChangeRequestFactory(factory.django.DjangoModelFactory):
+    """A pending change of the member's English summary, made by a representative."""
+
+    member = factory.SubFactory(MemberFactory)
+    submitted_by = factory.SubFactory(UserFactory)
+
+    class Meta:
+        model = ChangeRequest
+
+    @factory.lazy_attribute
+    def original(self):
+        return member_values(self.member)
+
+    @factory.lazy_attribute
+    def proposed(self):
+        return {**self.original, "summary_en": "A proposed new summary."}
+
+
 class TagFactory(PublishedFactory):
     name = factory.Sequence(lambda n: f"Tag {n}")
     slug = factory.Sequence(lambda n: f"tag-{n}")
 
     class Meta:
         model = Tag
+
+
+class EndpointFactory(factory.django.DjangoModelFactory):
+    partner = factory.Sequence(lambda n: f"Partner {n}")
+    url = "https://hooks.partner.example/alliance"
+    contact_email = factory.Sequence(lambda n: f"ops{n}@partner.example")
+
+    class Meta:
+        model = webhooks.Endpoint
+
+
+class WebhookEventFactory(factory.django.DjangoModelFactory):
+    resource = "news"
+    slug = factory.Sequence(lambda n: f"sample-article-{n}")
+    kind = "published"
+    occurred_at = factory.LazyFunction(timezone.now)
+
+    class Meta:
+        model = webhooks.Event
+
+
+class DeliveryFactory(factory.django.DjangoModelFactory):
+    endpoint = factory.SubFactory(EndpointFactory)
+    event = factory.SubFactory(WebhookEventFactory)
+
+    class Meta:
+        model = webhooks.Delivery
 
 
 class ArticleFactory(PublishedFactory):

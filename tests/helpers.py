@@ -43,6 +43,9 @@ import pytest
 import redis
 from django.apps import apps
 from django.core.files.base import ContentFile
+from django.test import TestCase
+from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
 from lxml import html as lxml_html
 from PIL import Image
 
@@ -631,3 +634,31 @@ def application_data(**overrides):
         "website": "https://orbit.example",
     }
     return {**data, **overrides}
+
+
+def run_tasks():
+    """Run the database queue's ready tasks in this process, as `manage.py worker` does.
+
+    django-tasks-db's own worker runs each task (`Worker.run_task`); only its
+    loop, which would close the test's connection, is left out. Answer
+    how many ran.
+    """
+    worker = Worker(
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test",
+        excluded_queue_names=[],
+    )
+    ran = 0
+    while (result := DBTaskResult.objects.ready().first()) is not None:
+        result.claim(worker.worker_id)
+        # A task runs in autocommit in a worker: what it enqueues at the
+        # commit is enqueued when it is done, not at the test's end.
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            worker.run_task(result)
+        ran += 1
+    return ran

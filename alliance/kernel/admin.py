@@ -7,6 +7,8 @@ from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_tasks_db.admin import DBTaskResultAdmin
+from django_tasks_db.models import DBTaskResult
 from js_asset import Media
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
@@ -17,6 +19,7 @@ from alliance.kernel.history import history_of, real_changes
 from alliance.kernel.models import PartnerKey, Tombstone
 from alliance.kernel.preview import PreviewMixin
 from alliance.kernel.rich_text import RichTextField, RichTextWidget
+from alliance.kernel.tasks import TaskResultStatus, retry_failed
 
 
 class PublishActionsMixin:
@@ -328,3 +331,51 @@ class TombstoneAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# django-tasks-db lists the tasks read-only; the site's list adds the error at
+# a glance and "Run again" for the failed ones.
+admin.site.unregister(DBTaskResult)
+
+
+@admin.register(DBTaskResult)
+class TaskResultAdmin(DBTaskResultAdmin):
+    """Background tasks: what waits, what ran, and what failed with which error."""
+
+    list_display = [*DBTaskResultAdmin.list_display, "error"]
+    actions = ["run_again"]
+
+    @admin.display(description=_("error"))
+    def error(self, obj):
+        if obj.status != TaskResultStatus.FAILED:
+            return ""
+        # The traceback's last line names the exception and its message.
+        return (obj.traceback.strip().splitlines() or [obj.exception_class_path])[-1]
+
+    @admin.action(
+        description=_("Run the selected failed tasks again"),
+        permissions=["change"],
+    )
+    def run_again(self, request, queryset):
+        count = retry_failed(queryset)
+        skipped = queryset.count() - count
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d task is queued again.",
+                "%(count)d tasks are queued again.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
+        if skipped:
+            self.message_user(
+                request,
+                _("Only failed tasks can be run again; the others were left alone."),
+                messages.WARNING,
+            )
+
+    def has_change_permission(self, request, obj=None):
+        # "Run again" needs it; every field stays read-only.
+        return admin.ModelAdmin.has_change_permission(self, request, obj)

@@ -13,6 +13,7 @@ class KernelConfig(AppConfig):
         from alliance.kernel import (  # noqa: F401 - the schema and checks register themselves
             changes,
             checks,
+            proxy_cache,
             publishing,
             tombstones,
         )
@@ -21,3 +22,4 @@ class KernelConfig(AppConfig):
         publishing.connect()
         tombstones.connect()
         changes.connect()
+        proxy_cache.connect()

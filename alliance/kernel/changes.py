@@ -7,6 +7,20 @@ so the change and the end of every answer that predates it commit together.
 The response cache serves a stored answer only while this "generation" is
 still the current one, and the API's Last-Modified starts from it.
 
+Each public change of one item is also announced, with `public_change`:
+publishing, withdrawing, renaming, deleting and editing what the public sees
+all pass through the publishing and tombstone modules, which send it inside
+the transaction that makes the change. A receiver that writes in the same
+transaction (an outbox: the webhooks' events) commits or rolls back with
+the change. It is sent with:
+- `resource`: the API resource name ("news", "members", ...);
+- `slugs`: the slugs concerned (a bulk publish announces many at once);
+- `kind`: one of `Kind`;
+- `time`: when it happened;
+- `reason`: for a withdrawal, the tombstone's reason ("unpublished",
+  "deleted"); empty otherwise.
+It never carries anything the public API does not show.
+
 An app is public content when its AppConfig says `public_content = True`;
 a model of such an app that the public never sees (membership applications)
 says `private_content = True`.
@@ -16,13 +30,48 @@ import contextvars
 import datetime
 
 from django.apps import apps
-from django.db import connection
+from django.db import connection, models, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Greatest
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import Signal
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from alliance.kernel.models import ContentChange
+
+# Sent after the commit of a change to public content, with `tables`: the
+# database tables it wrote, or an empty list when anything may have changed
+# (a restore, a data load). A caching proxy in front purges by them
+# (`proxy_cache`); its receivers must not raise.
+public_content_changed = Signal()
+# The tables changed in transactions not yet announced.
+_changed_tables = set()
+_changed_everything = False
+
+public_change = Signal()
+
+
+class Kind(models.TextChoices):
+    PUBLISHED = "published", _("published")
+    UPDATED = "updated", _("updated")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+
+
+def announce(resource, slugs, kind, *, time=None, reason=""):
+    """Tell the receivers of `public_change` that these items changed publicly."""
+    slugs = [slug for slug in dict.fromkeys(slugs) if slug]
+    if not resource or not slugs:
+        return
+    public_change.send(
+        sender=Kind,
+        resource=resource,
+        slugs=slugs,
+        kind=Kind(kind),
+        time=time or timezone.now(),
+        reason=reason,
+    )
+
 
 # Within a request the generation is read once (the middleware opens a box
 # for it); outside one, every call reads the database.
@@ -48,14 +97,21 @@ def current_generation():
     return generation
 
 
-def content_changed():
+def content_changed(*models):
     """Record that public content changed: every cached response becomes stale.
 
     The time goes into the database with the change itself, so the change
     and the end of every answer that predates it commit together. It only
     ever moves forward (by a microsecond at least, even under a frozen or
-    slow clock), so a generation is never used twice.
+    slow clock), so a generation is never used twice. `models` are the
+    models written, which `public_content_changed` announces after the
+    commit (none: anything may have changed).
     """
+    global _changed_everything
+    if models:
+        _changed_tables.update(model._meta.db_table for model in models)
+    else:
+        _changed_everything = True
     now = timezone.now()
     moved = ContentChange.objects.filter(pk=1).update(
         changed_at=Greatest(
@@ -67,6 +123,20 @@ def content_changed():
     box = request_generation.get()
     if box is not None:
         box[0] = None  # read again, as this request now sees it
+    # One announcement per commit: the first callback takes every table; a
+    # rolled-back transaction's tables go out with the next commit (a purge
+    # too many, never one too few).
+    transaction.on_commit(_announce, robust=True)
+
+
+def _announce():
+    global _changed_everything
+    if not (_changed_tables or _changed_everything):
+        return
+    tables = [] if _changed_everything else sorted(_changed_tables)
+    _changed_tables.clear()
+    _changed_everything = False
+    public_content_changed.send(sender=content_changed, tables=tables)
 
 
 def _on_model_change(sender, **kwargs):
@@ -75,7 +145,12 @@ def _on_model_change(sender, **kwargs):
     if kwargs.get("action", "post_").startswith("pre_"):  # m2m: counted once, after
         return
     if not getattr(sender, "private_content", False):
-        content_changed()
+        # What nests this object's summary shows it too, and its change time
+        # moves with it (`publishing.touch_referrers`).
+        content_changed(
+            sender,
+            *(relation.related_model for relation in sender._meta.related_objects),
+        )
 
 
 def connect():

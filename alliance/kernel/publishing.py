@@ -6,6 +6,7 @@ API, feeds, sitemap, search and structured data all start from
 `Model.objects.published()`.
 """
 
+import datetime
 import functools
 from urllib.parse import urlencode
 
@@ -18,8 +19,9 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from alliance.kernel.changes import content_changed
-from alliance.kernel.tombstones import bury, revive
+from alliance.kernel.changes import Kind, announce, content_changed
+from alliance.kernel.tasks import enqueue_later, task
+from alliance.kernel.tombstones import bury, resource_of, revive
 
 # Stands in for a slug while an address is reversed once; any valid slug would do.
 SLUG_MARK = "0-slug-0"
@@ -83,9 +85,19 @@ def touch_referrers(model, pks):
     for relation in model._meta.related_objects:
         referrer = relation.related_model
         if issubclass(referrer, Publishable):
-            referrer.objects.filter(**{f"{relation.field.name}__in": pks}).update(
-                updated_at=now
-            )
+            nesting = referrer.objects.filter(**{f"{relation.field.name}__in": pks})
+            public = list(nesting.published().values_list("slug", flat=True))
+            nesting.update(updated_at=now)
+            announce(resource_of(referrer), public, Kind.UPDATED, time=now)
+
+
+def referrers(model):
+    """The public models whose answers nest `model`'s objects (see `touch_referrers`)."""
+    return [
+        relation.related_model
+        for relation in model._meta.related_objects
+        if issubclass(relation.related_model, Publishable)
+    ]
 
 
 def touch_linked(sender, instance, action, reverse, model, pk_set, **kwargs):
@@ -94,8 +106,13 @@ def touch_linked(sender, instance, action, reverse, model, pk_set, **kwargs):
         return
     if not reverse and isinstance(instance, Publishable):
         type(instance).objects.filter(pk=instance.pk).update(updated_at=timezone.now())
+        if instance.is_published:
+            announce(resource_of(type(instance)), [instance.slug], Kind.UPDATED)
     elif reverse and pk_set and issubclass(model, Publishable):
-        model.objects.filter(pk__in=pk_set).update(updated_at=timezone.now())
+        linked = model.objects.filter(pk__in=pk_set)
+        public = list(linked.published().values_list("slug", flat=True))
+        linked.update(updated_at=timezone.now())
+        announce(resource_of(model), public, Kind.UPDATED)
 
 
 def touch_before_deletion(sender, instance, **kwargs):
@@ -117,6 +134,24 @@ def connect():
                 sender=field.remote_field.through,
                 dispatch_uid=f"touch-{label}-{field.name}",
             )
+
+
+@task
+def announce_when_public(*, label, pk, at):
+    """Announce a scheduled row that went public at `at` by the clock alone.
+
+    Nothing is announced if it was withdrawn or rescheduled meanwhile (its
+    new time has a task of its own).
+    """
+    model = apps.get_model(label)
+    obj = model.objects.filter(pk=pk).first()
+    if obj is None or not obj.is_published:
+        return False
+    goes_public = getattr(obj, model.publish_time_field)
+    if goes_public != datetime.datetime.fromisoformat(at):
+        return False
+    announce(resource_of(model), [obj.slug], Kind.PUBLISHED, time=goes_public)
+    return True
 
 
 class Status(models.TextChoices):
@@ -170,10 +205,19 @@ class PublishableQuerySet(models.QuerySet):
         changing = self.to_publish()
         slugs = list(changing.values_list("slug", flat=True))
         pks = list(changing.values_list("pk", flat=True))
-        count = changing.update(status=Status.PUBLISHED, updated_at=timezone.now())
+        now = timezone.now()
+        count = changing.update(status=Status.PUBLISHED, updated_at=now)
         revive(self.model, slugs)
         touch_referrers(self.model, pks)
-        content_changed()
+        content_changed(self.model, *referrers(self.model))
+        # A scheduled article is published but not yet public: not announced.
+        live = self.model.objects.filter(pk__in=pks).published(now=now)
+        announce(
+            resource_of(self.model),
+            list(live.values_list("slug", flat=True)),
+            Kind.PUBLISHED,
+            time=now,
+        )
         return count
 
     def unpublish(self):
@@ -186,7 +230,7 @@ class PublishableQuerySet(models.QuerySet):
         )
         bury(self.model, visible, "unpublished")
         touch_referrers(self.model, pks)
-        content_changed()
+        content_changed(self.model, *referrers(self.model))
         return count
 
 
@@ -228,6 +272,9 @@ class Publishable(models.Model):
         super().save(*args, **kwargs)
         if before is not False:
             self._record_public_change(before)
+        elif self.is_published:
+            # Only fields beside the public state changed (renditions, say).
+            announce(resource_of(type(self)), [self.slug], Kind.UPDATED)
 
     def normalize_line_endings(self):
         """Store text with "\\n" line endings, whatever the browser posted.
@@ -293,7 +340,7 @@ class Publishable(models.Model):
         return (self.slug, self.is_published, *titles)
 
     def _record_public_change(self, before):
-        """Leave a tombstone when this object stops being public; clear it when it returns.
+        """Tombstone it when it stops being public, clear that when it returns, announce the change.
 
         `before` is its summary as stored before the save (`_stored_summary`).
         """
@@ -305,6 +352,19 @@ class Publishable(models.Model):
             bury(type(self), [old_slug], "deleted")
         if self.is_published and (not was_published or old_slug != self.slug):
             revive(type(self), [self.slug])
+            announce(resource_of(type(self)), [self.slug], Kind.PUBLISHED)
+        elif self.is_published:
+            announce(resource_of(type(self)), [self.slug], Kind.UPDATED)
+        elif self.is_scheduled:
+            # It will go public by the clock alone; announce it then.
+            goes_public = getattr(self, self.publish_time_field)
+            enqueue_later(
+                announce_when_public,
+                goes_public,
+                label=self._meta.label_lower,
+                pk=self.pk,
+                at=goes_public.isoformat(),
+            )
         if before is not None and tuple(before) != after:
             touch_referrers(type(self), [self.pk])
 

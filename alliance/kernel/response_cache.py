@@ -46,7 +46,7 @@ from django.db import DatabaseError
 from django.db.models import Subquery
 from django.http import HttpResponse
 from django.utils import timezone, translation
-from django.utils.cache import cc_delim_re, set_response_etag
+from django.utils.cache import cc_delim_re, patch_cache_control, set_response_etag
 
 from alliance.kernel.changes import current_generation, request_generation
 from alliance.kernel.language_notice import suggested_language
@@ -64,6 +64,12 @@ TRACKING_PARAMETERS = frozenset(
 TRACKING_PREFIXES = ("utm_",)
 # Enough to put the time-driven changes on the page: see `seconds_to_live`.
 MIN_LIFETIME = 1
+# The surrogate keys of an answer, for a caching proxy (`proxy_cache`).
+SURROGATE_KEY_HEADER = "xkey"
+# How long a caching proxy may serve an answer stale: while it fetches a
+# fresh one, and while the site is down.
+STALE_WHILE_REVALIDATE = 30
+STALE_IF_ERROR = 24 * 60 * 60
 
 
 def last_modified(now=None):
@@ -214,9 +220,39 @@ class ResponseCacheMiddleware:
     def __call__(self, request):
         token = request_generation.set([None])
         try:
-            return self.respond(request)
+            response = self.respond(request)
+            if settings.PROXY_PURGE_URLS:
+                self.mark_for_proxy(request, response)
+            return response
         finally:
             request_generation.reset(token)
+
+    def mark_for_proxy(self, request, response):
+        """Let the caching proxy in front keep what this cache may keep, until purged.
+
+        Worked out as the answer leaves, cached or not: never past the next
+        change the clock makes, and then not served stale either. Other
+        answers lose their surrogate keys.
+        """
+        if not (
+            SURROGATE_KEY_HEADER in response
+            and self.shareable(request)
+            and self.storable(response)
+        ):
+            if SURROGATE_KEY_HEADER in response:
+                del response[SURROGATE_KEY_HEADER]
+            return
+        try:
+            generation = current_generation()
+        except DatabaseError:
+            del response[SURROGATE_KEY_HEADER]
+            return
+        limit = settings.PROXY_CACHE_SECONDS
+        lifetime = seconds_to_live(limit, generation)
+        directives = {"public": True, "s_maxage": lifetime}
+        if lifetime >= limit:
+            directives["stale_while_revalidate"] = STALE_WHILE_REVALIDATE
+        patch_cache_control(response, **directives, stale_if_error=STALE_IF_ERROR)
 
     def respond(self, request):
         key = self.key_for(request)
@@ -237,28 +273,34 @@ class ResponseCacheMiddleware:
 
     # Which requests
 
-    def key_for(self, request):
-        """The cache key of this request, or None when it must not be cached."""
-        if settings.RESPONSE_CACHE_SECONDS <= 0 or request.method not in (
-            "GET",
-            "HEAD",
-        ):
-            return None
+    @classmethod
+    def shareable(cls, request):
+        """Whether this request's answer is the same for every anonymous visitor.
+
+        The caching proxy in front (`proxy_cache`) keeps the same answers.
+        """
+        if request.method not in ("GET", "HEAD"):
+            return False
         path = request.path
         if path.startswith((settings.STATIC_URL, settings.MEDIA_URL, "/admin/")):
-            return None
+            return False
         if (
             settings.SESSION_COOKIE_NAME in request.COOKIES
             or "HTTP_X_API_KEY" in request.META
             or "HTTP_AUTHORIZATION" in request.META
         ):
-            return None
+            return False
         if suggested_language(request):
             # The page will carry a note for this reader alone.
+            return False
+        return cls.variant(request) is not None
+
+    def key_for(self, request):
+        """The cache key of this request, or None when it must not be cached."""
+        if settings.RESPONSE_CACHE_SECONDS <= 0 or not self.shareable(request):
             return None
+        path = request.path
         variant = self.variant(request)
-        if variant is None:
-            return None
         try:
             url = request.build_absolute_uri(path)
         except DisallowedHost:

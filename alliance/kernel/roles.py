@@ -5,6 +5,7 @@ from django.contrib.auth.management import create_permissions
 ROLES = {
     "Membership managers": {
         "members": ["member", "sector", "tier", "membershipapplication"],
+        "portal": ["representative", "changerequest"],
     },
     "Editors": {
         "news": ["article", "tag"],

@@ -11,6 +11,7 @@ from django.apps import apps
 from django.db.models.signals import pre_delete
 from django.utils import timezone
 
+from alliance.kernel.changes import Kind, announce
 from alliance.kernel.models import Tombstone
 
 
@@ -37,6 +38,7 @@ def bury(model, slugs, reason):
         Tombstone.objects.update_or_create(
             resource=resource, slug=slug, defaults={"reason": reason, "removed_at": now}
         )
+    announce(resource, slugs, Kind.WITHDRAWN, time=now, reason=reason)
 
 
 def revive(model, slugs):

@@ -72,13 +72,20 @@ INSTALLED_APPS = [
     # The rich-text editor of bodies and descriptions (ProseMirror; its
     # assets ship in the package).
     "django_prose_editor",
+    # Background work through Django's tasks API (django.tasks from Django 6).
+    "django_tasks",
+    "django_tasks_db",
     # The kernel every app stands on, the apps of content, and the project
     # (its management commands). See docs/architecture.md.
     "alliance.kernel",
     "members",
     "news",
     "alliance.content",
+    # Representatives of members and the changes they propose; its admin
+    # adds the representatives to the member's page, so it comes after members.
+    "portal",
     "registrations",
+    "webhooks",
     "alliance.project",
 ]
 
@@ -96,12 +103,17 @@ MIDDLEWARE = [
     # ETag from the content and 304 answers to conditional requests (GET
     # and HEAD), for cached and freshly rendered answers alike.
     "alliance.kernel.http.HeadAwareConditionalGetMiddleware",
+    # Lets anonymous reads below use a read replica, when there are any.
+    "alliance.kernel.db_router.ReplicaReadsMiddleware",
     # Every anonymous API request counts against its client's allowance
     # (429 past it), answered from the cache or not: so it comes first.
     "alliance.kernel.api.allowance.AnonymousAllowanceMiddleware",
     # Anonymous pages and API answers from the cache: everything below is
-    # skipped on a hit, so it comes as early as it can.
+    # skipped on a hit, so it comes as early as it can. It also marks them
+    # for the caching proxy in front, when there is one.
     "alliance.kernel.response_cache.ResponseCacheMiddleware",
+    # What the answer shows, for the proxy's purges: kept with it in the cache.
+    "alliance.kernel.proxy_cache.SurrogateKeysMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -161,6 +173,67 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # keep connections, and check them so a restarted server is survived.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Or a pool of connections in each process (psycopg_pool), "MIN,MAX"
+    # connections: a request borrows one and gives it back at its end. It
+    # replaces kept connections (CONN_MAX_AGE must then be 0); bench/run.py
+    # --pool compares the two (docs/performance.md).
+    DATABASE_POOL = env.list("DATABASE_POOL", cast=int, default=[])
+    if DATABASE_POOL:
+        if len(DATABASE_POOL) != 2 or not 0 <= DATABASE_POOL[0] <= DATABASE_POOL[1]:
+            raise ImproperlyConfigured("DATABASE_POOL is MIN,MAX, e.g. 2,4.")
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"]["OPTIONS"] = {
+            **DATABASES["default"].get("OPTIONS", {}),
+            "pool": {
+                "min_size": DATABASE_POOL[0],
+                "max_size": DATABASE_POOL[1],
+                # Seconds a request waits for a free connection before failing.
+                "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10),
+            },
+        }
+    # Behind pgbouncer in transaction mode, a server-side cursor (iterator())
+    # could outlive the transaction its server connection was lent for.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(
+        "DATABASE_PGBOUNCER", default=False
+    )
+
+# Read replicas (PostgreSQL streaming replicas of DATABASE_URL), as a list of
+# URLs. Anonymous visitors' pages and API answers read from them; everything
+# else uses the primary (alliance/kernel/db_router.py). Each is configured like the
+# primary, pool included.
+DATABASE_REPLICA_URLS = env.list("DATABASE_REPLICA_URLS", default=[])
+for number, url in enumerate(DATABASE_REPLICA_URLS, 1):
+    replica = env.db_url_config(url)
+    DATABASES[f"replica{number}"] = {
+        **replica,
+        **{
+            name: DATABASES["default"][name]
+            for name in (
+                "CONN_MAX_AGE",
+                "CONN_HEALTH_CHECKS",
+                "DISABLE_SERVER_SIDE_CURSORS",
+            )
+            if name in DATABASES["default"]
+        },
+        "OPTIONS": {
+            **DATABASES["default"].get("OPTIONS", {}),
+            # A replica that does not answer is given up quickly (seconds),
+            # and skipped for a while (see alliance/kernel/db_router.py).
+            "connect_timeout": 2,
+            **replica.get("OPTIONS", {}),
+        },
+        # Tests run against the one test database.
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = (
+    ["alliance.kernel.db_router.ReplicaRouter"] if DATABASE_REPLICA_URLS else []
+)
+# After a visitor writes (a form, the admin), their reads stay on the primary
+# this long, longer than the replicas ever lag.
+DATABASE_PIN_SECONDS = env.int("DATABASE_PIN_SECONDS", default=5)
+DATABASE_PIN_COOKIE = "pin_primary"
+# A replica that failed is left alone this long before it is tried again.
+DATABASE_REPLICA_RETRY_SECONDS = env.int("DATABASE_REPLICA_RETRY_SECONDS", default=10)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ------------------------------------------------------------------
@@ -209,11 +282,68 @@ RESPONSE_CACHE_SECONDS = env.int(
 RESPONSE_CACHE_PAGE_PARAMETERS = frozenset(
     {"page", "q", "tag", "member", "sector", "country", "tier", "field", "status", "p"}
 )
+# A caching proxy in front (Varnish, see deploy/varnish/site.vcl): the URLs
+# the site sends its purges to, one per proxy (e.g. http://10.0.0.5:6081).
+# Set, the answers the response cache may keep are marked for it too
+# (s-maxage, stale-while-revalidate, and surrogate keys in `xkey`), and
+# every public change purges what it touched (alliance/kernel/proxy_cache.py).
+PROXY_PURGE_URLS = env.list("PROXY_PURGE_URLS", default=[])
+# How long the proxy may keep an answer at most; a purge ends it sooner.
+PROXY_CACHE_SECONDS = env.int("PROXY_CACHE_SECONDS", default=3600)
 # The same for figures and fragments that many pages share (counts over whole
 # tables, the footer), which also serve pages the response cache does not.
 FRAGMENT_CACHE_SECONDS = env.int(
     "FRAGMENT_CACHE_SECONDS", default=600 if REDIS_URL and not DEBUG else 0
 )
+
+# --- Background tasks -------------------------------------------------------
+
+# Emails, webhook deliveries and other slow work run outside the request
+# (alliance/kernel/tasks.py). TASKS_BACKEND chooses where they wait:
+# - "database" (the default): a table in the site's database, run by
+#   `manage.py worker` on any machine that reaches it. Nothing more to run.
+# - "rq": a Redis queue (django-tasks-rq), for several web and worker
+#   machines; TASKS_REDIS_URL (by default REDIS_URL) says which Redis.
+# - "immediate": run inside the request that asks, once its transaction
+#   commits; for a quick look without a worker.
+TASKS_BACKEND = env.str("TASKS_BACKEND", default="database")
+TASKS_REDIS_URL = env.str("TASKS_REDIS_URL", default="") or REDIS_URL
+TASK_QUEUES = ["default", "webhooks"]
+if TASKS_BACKEND == "rq":
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {
+        name: {"URL": TASKS_REDIS_URL or "redis://127.0.0.1:6379/0"}
+        for name in TASK_QUEUES
+    }
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": TASK_QUEUES}}
+elif TASKS_BACKEND == "immediate":
+    TASKS = {
+        "default": {
+            "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+            "QUEUES": TASK_QUEUES,
+        }
+    }
+elif TASKS_BACKEND == "database":
+    TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": TASK_QUEUES}
+    }
+else:
+    raise ImproperlyConfigured(
+        f"TASKS_BACKEND must be database, rq or immediate, not {TASKS_BACKEND!r}."
+    )
+
+# --- Webhooks ---------------------------------------------------------------
+
+# Partners' endpoints must be https, and may not resolve to loopback,
+# private, link-local or metadata addresses (webhooks/outbound.py). A
+# developer's receiver on this machine is allowed while debugging.
+WEBHOOKS_ALLOW_HTTP = env.bool("WEBHOOKS_ALLOW_HTTP", default=DEBUG)
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env.bool(
+    "WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", default=DEBUG
+)
+# Seconds to wait before each retry of a failed delivery; empty: Standard
+# Webhooks' schedule (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h: about 27 h).
+WEBHOOKS_RETRY_DELAYS = env.list("WEBHOOKS_RETRY_DELAYS", cast=float, default=[])
 
 # --- Authentication ---------------------------------------------------------
 
@@ -247,6 +377,8 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+# The member portal shares the lockout, and says so in its own pages.
+AXES_LOCKOUT_CALLABLE = "alliance.kernel.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 

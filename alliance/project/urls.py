@@ -61,6 +61,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("news/", include("news.urls")),
     path("", include("members.urls")),
+    path("portal/", include("portal.urls")),
     path("", include("registrations.urls")),
     # Last: it holds the catch-all for site pages such as /about/.
     path("", include("alliance.content.urls")),

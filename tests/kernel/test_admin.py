@@ -20,6 +20,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 from django_countries.fields import CountryField
+from django_tasks_db.models import get_date_max
 
 from tests import factories
 from tests.factories import (
@@ -54,6 +55,18 @@ def _partner_key(model):
     return key
 
 
+def _task_result(model):
+    return model.objects.create(
+        status="FAILED",
+        args_kwargs={"args": [], "kwargs": {"application_id": 1}},
+        task_path="members.services.application_acknowledge",
+        backend_name="default",
+        run_after=get_date_max(),
+        exception_class_path="smtplib.SMTPException",
+        traceback="smtplib.SMTPException: Connection unexpectedly closed\n",
+    )
+
+
 def _user(model):
     user = model.objects.create_user("sample-user", "user@example.org", "pw-123456789")
     user.groups.add(Group.objects.get(name="Editors"))
@@ -85,6 +98,7 @@ RECIPES = {
     "axes.accesslog": _axes_record,
     "axes.accessfailurelog": _axes_record,
     "kernel.partnerkey": _partner_key,
+    "django_tasks_database.dbtaskresult": _task_result,
     "alliance.scenario": _scenario,
 }
 
@@ -309,11 +323,17 @@ def test_every_admin_list_and_form_opens(admin_client):
         )
         add = reverse(f"admin:{opts.app_label}_{opts.model_name}_add")
         # Applications and registrations arrive through the public forms only;
-        # tombstones and sign-in records are written by the site itself.
-        written_by_the_site = (
-            opts.model_name in {"membershipapplication", "registration", "tombstone"}
-            or opts.app_label == "axes"
-        )
+        # tombstones, sign-in records, background tasks and webhook deliveries
+        # are written by the site itself; representatives are invited from a
+        # member's page, and their requests come from the portal.
+        written_by_the_site = opts.model_name in {
+            "membershipapplication",
+            "registration",
+            "tombstone",
+            "delivery",
+            "representative",
+            "changerequest",
+        } or opts.app_label in {"axes", "django_tasks_database"}
         expected = 403 if written_by_the_site else 200
         assert admin_client.get(add).status_code == expected, add
 

@@ -56,7 +56,9 @@ def test_new_members_cost_a_fixed_number_of_queries_per_row(choices, dry_run):
     assert result.totals["new"] == 20
     at_200, result = queries_to_import(rows("large", 200), dry_run=dry_run)
     assert result.totals["new"] == 200
-    per_row = (at_200 - at_20) / 180
+    # Rounded: a query made once per transaction (the webhook endpoints,
+    # read once and kept until a rollback) may fall in either import.
+    per_row = round((at_200 - at_20) / 180, 1)
     assert per_row <= NEW_ROW_BUDGET
     assert at_20 - 20 * per_row <= FIXED_BUDGET
     assert Member.objects.count() == (0 if dry_run else 220)

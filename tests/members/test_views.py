@@ -316,7 +316,9 @@ def test_the_notice_subject_is_one_line_even_for_a_stored_name_with_line_breaks(
     application = MembershipApplicationFactory(
         organization_name="Evil Org\r\nBcc: x@y.example\u2028 more"
     )
-    application_notify(application=application, site_url="https://alliance.example")
+    application_notify.call(
+        application_id=application.pk, site_url="https://alliance.example"
+    )
     [notice] = mail.outbox
     assert notice.subject == "New application to join: Evil Org Bcc: x@y.example more"
 

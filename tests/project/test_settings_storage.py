@@ -270,6 +270,10 @@ def test_a_logo_uploaded_in_the_admin_is_stored_in_the_bucket_and_linked_there(
     # itself is kept, as on disk, until it is deleted.
     data = {**logo_post(tier, sector, None), "logo-clear": "on"}
     del data["logo"]
+    # The member's page holds its representatives too (none here).
+    data.update(
+        {"representatives-TOTAL_FORMS": "0", "representatives-INITIAL_FORMS": "0"}
+    )
     response = admin_client.post(f"/admin/members/member/{member.pk}/change/", data)
     assert response.status_code == 302
     assert stored_keys(s3_endpoint, bucket) == [logo]

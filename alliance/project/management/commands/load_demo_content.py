@@ -11,8 +11,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 # Members first (others point at them), then the alliance's own content, then
-# the news that links to both.
-DEMO_MODULES = ["members.demo", "alliance.content.demo", "news.demo"]
+# the news that links to both; last, the representatives of the members.
+DEMO_MODULES = ["members.demo", "alliance.content.demo", "news.demo", "portal.demo"]
 
 
 class Command(BaseCommand):
@@ -29,5 +29,8 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo content is in place."))
 
     def log(self, action, obj):
-        """Print one line per record: what happened to which object."""
+        """Print one line per record (what happened to which object), or a note."""
+        if isinstance(obj, str):
+            self.stdout.write(f"  {action:<9} {obj}")
+            return
         self.stdout.write(f"  {action:<9} {obj._meta.verbose_name}: {obj}")

@@ -1,0 +1,209 @@
+"""The caching proxy, for real: varnishd with deploy/varnish/site.vcl in front of gunicorn.
+
+An editor publishes, edits and withdraws an article in the admin; each
+change is on the page through the proxy at the next request, because the
+site purged the proxy before the admin answered. Signed-in staff and
+personal pages go through, never stored.
+"""
+
+import datetime
+import os
+import re
+import shutil
+import time
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.utils import timezone
+
+from alliance.kernel.proxy_cache import purge
+from news.models import Article
+from tests.factories import ArticleFactory
+from tests.helpers import role_group
+from tests.servers import Gunicorn, Varnish, site_env
+
+pytestmark = [
+    pytest.mark.skipif(
+        not shutil.which("varnishd") and not os.environ.get("CI"),
+        reason="needs varnishd and varnish-modules (apt-get install varnish varnish-modules)",
+    ),
+    pytest.mark.skipif(
+        not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+        reason="gunicorn and the test share a PostgreSQL database",
+    ),
+    pytest.mark.timeout(180),
+    pytest.mark.once,
+    pytest.mark.django_db(transaction=True),
+]
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory, django_db_setup):
+    """gunicorn on the test database and varnishd in front; the site purges it."""
+    database = connection.settings_dict
+    site = Gunicorn(
+        site_env(
+            DATABASE_URL=f"postgres://{database['USER']}@{database['HOST']}:"
+            f"{database['PORT']}/{database['NAME']}",
+            # The response cache on, as in production: a purge must never
+            # refetch an answer it kept from before the change.
+            REDIS_URL=os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"),
+            CACHE_KEY_PREFIX=f"proxy-test-{os.getpid()}",
+            RESPONSE_CACHE_SECONDS="300",
+        ),
+        tmp_path_factory.mktemp("proxy") / "gunicorn.log",
+    )
+    varnish = Varnish(site.port)
+    site.env["PROXY_PURGE_URLS"] = varnish.base
+    site.start()
+    try:
+        varnish.start()
+        yield site, varnish
+    finally:
+        varnish.stop()
+        site.stop()
+
+
+@pytest.fixture
+def proxy(servers, settings):
+    _site, varnish = servers
+    # Changes made here, in the test, purge it too.
+    settings.PROXY_PURGE_URLS = [varnish.base]
+    # Each test starts with an empty proxy, as its database starts empty.
+    assert purge(["all"]) == 1
+    return servers
+
+
+def sign_in(site, username):
+    """Sign in to the admin as a browser would; return the headers of its later requests."""
+    form = site.request("/admin/login/")
+    csrf = re.search(r"csrftoken=([^;]+)", form.headers["Set-Cookie"]).group(1)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.body)
+    answer = site.request(
+        "/admin/login/?next=/admin/",
+        {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token[1]},
+        {"Cookie": f"csrftoken={csrf}"},
+    )
+    assert answer.status == 302, answer.body[:500]
+    cookies = " ".join(answer.headers.get_all("Set-Cookie"))
+    csrf = re.search(r"csrftoken=([^;]+)", cookies).group(1)
+    session = re.search(r"sessionid=([^;]+)", cookies).group(1)
+    return {"Cookie": f"csrftoken={csrf}; sessionid={session}"}, token[1]
+
+
+def admin_action(site, headers, token, action, article):
+    changelist = site.request("/admin/news/article/", headers=headers)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', changelist.body)
+    return site.request(
+        "/admin/news/article/",
+        {
+            "action": action,
+            "_selected_action": str(article.pk),
+            "index": "0",
+            "csrfmiddlewaretoken": token[1],
+        },
+        headers,
+    )
+
+
+@pytest.fixture
+def editor():
+    user = get_user_model().objects.create_user(
+        "editor", "editor@example.org", PASSWORD, is_staff=True
+    )
+    user.groups.add(role_group("Editors"))
+    return user
+
+
+def test_pages_and_api_answers_are_kept_and_named(proxy):
+    site, varnish = proxy
+    ArticleFactory(slug="kept", title="Kept story")
+
+    first = varnish.request("/news/kept/")
+    second = varnish.request("/news/kept/")
+    api = [varnish.request("/api/v1/news/") for _ in range(2)]
+    keys = site.request("/news/kept/").headers["xkey"].split()
+    chinese = site.request("/zh-hans/news/kept/").headers["xkey"].split()
+    unnamed_purge = varnish.request("/", method="PURGE")
+
+    assert first.headers["X-Cache"] == "MISS" and second.headers["X-Cache"] == "HIT"
+    assert "Kept story" in second.body
+    control = second.headers["Cache-Control"]
+    assert "public" in control and "s-maxage=" in control
+    assert "stale-while-revalidate=30" in control and "stale-if-error=" in control
+    # The keys are for the proxy: browsers never see them.
+    assert "xkey" not in second.headers
+    assert api[1].headers["X-Cache"] == "HIT" and "Kept story" in api[1].body
+    # Named by what they show: the tables read, the section, the language.
+    assert {"all", "lang-en", "section-news", "news_article"} <= set(keys)
+    assert "lang-zh-hans" in chinese
+    assert not [key for key in keys if key.startswith(("django_", "auth_"))]
+    # A purge names its keys (and comes from the site's machines only).
+    assert unnamed_purge.status == 400
+
+
+def test_publish_edit_and_withdraw_in_the_admin_show_at_once(proxy, editor):
+    site, varnish = proxy
+    draft = ArticleFactory(slug="breaking", title="Breaking story", status="draft")
+    headers, token = sign_in(site, "editor")
+    assert "Breaking story" not in varnish.request("/news/").body
+    assert varnish.request("/news/").headers["X-Cache"] == "HIT"
+
+    published = admin_action(site, headers, token, "publish_selected", draft)
+    started = time.monotonic()
+    after_publish = varnish.request("/news/")
+    publish_to_fresh = time.monotonic() - started
+    assert varnish.request("/news/").headers["X-Cache"] == "HIT"
+
+    before_edit = varnish.request("/news/breaking/")
+    article = Article.objects.get(pk=draft.pk)
+    article.title = "Breaking story, updated"
+    article.save()
+    after_edit = varnish.request("/news/breaking/")
+
+    withdrawn = admin_action(site, headers, token, "unpublish_selected", draft)
+    after_withdrawal = [varnish.request("/news/"), varnish.request("/news/breaking/")]
+
+    assert published.status == 302 and withdrawn.status == 302
+    assert "Breaking story" in after_publish.body and publish_to_fresh < 1
+    assert "updated" not in before_edit.body
+    assert "Breaking story, updated" in after_edit.body
+    assert "Breaking story" not in after_withdrawal[0].body
+    assert after_withdrawal[1].status == 404
+
+
+def test_a_scheduled_article_is_never_kept_past_its_time(proxy):
+    _site, varnish = proxy
+    ArticleFactory(
+        slug="soon",
+        title="Soon",
+        published_at=timezone.now() + datetime.timedelta(seconds=120),
+    )
+
+    control = varnish.request("/news/").headers["Cache-Control"]
+    lifetime = int(re.search(r"s-maxage=(\d+)", control)[1])
+
+    assert 0 < lifetime <= 120
+    # Not served stale past it either.
+    assert "stale-while-revalidate" not in control
+
+
+def test_signed_in_editors_and_personal_pages_are_never_stored(proxy, editor):
+    site, varnish = proxy
+    ArticleFactory(slug="kept", title="Kept story")
+    headers, _token = sign_in(site, "editor")
+    varnish.request("/news/")  # stored for anonymous visitors
+
+    editor_views = [varnish.request("/news/", headers=headers) for _ in range(2)]
+    forms = [varnish.request("/members/join/") for _ in range(2)]
+    admin = [varnish.request("/admin/", headers=headers) for _ in range(2)]
+
+    assert [answer.headers["X-Cache"] for answer in editor_views] == ["PASS"] * 2
+    assert all(answer.headers["X-Cache"] != "HIT" for answer in forms + admin)
+    assert all(
+        "s-maxage" not in answer.headers.get("Cache-Control", "") for answer in forms
+    )
+    assert admin[1].status == 200
