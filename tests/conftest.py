@@ -40,6 +40,8 @@ ONE_PROCESS = {
     "tests/project/test_front_end.py": "demo content",
     "tests/journeys/test_outages.py": "outages",
     "tests/journeys/test_partner_client.py": "partner client",
+    "tests/kernel/test_db_router.py": "replica",
+    "tests/kernel/test_proxy_cache.py": "proxy",
 }
 
 
