@@ -30,9 +30,12 @@ run: install ## Migrate, load the demo content, start a background worker and se
 worker: ## Run a background worker (emails, webhook deliveries) until stopped
 	$(MANAGE) worker
 
-test: ## Run every test (DATABASE_URL picks the database; SQLite when unset)
+# Tests run in TEST_WORKERS processes (pytest-xdist); TEST_WORKERS=0 runs them in this one.
+TEST_WORKERS ?= 2
+
+test: ## Run every test (DATABASE_URL picks the database; SQLite when unset) on two cores
 	@[ -x $(BIN)/pytest ] || $(MAKE) install
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 replica-test: ## The read-replica tests: a PostgreSQL primary and streaming replica of their own (pg_basebackup), gunicorn on them (needs PostgreSQL 15 server binaries and DATABASE_URL on PostgreSQL)
 	$(BIN)/pytest tests/kernel/test_db_router.py $(PYTEST_ARGS)

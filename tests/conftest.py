@@ -1,36 +1,71 @@
-"""Fixtures and helpers shared by the whole suite.
+"""Fixtures and hooks shared by the whole suite (nothing here is imported by a test module).
 
 - `assert_max_queries(budget)`: a context manager failing when the block runs
   more SQL queries than the budget (pytest-django's, under a shorter name).
-- `assert_valid_html(html)`: strict HTML5 parsing of a rendered page.
-- `axe_violations(page)`: the accessibility violations axe-core finds in a
-  Playwright page (an empty list when the page is clean).
+- Every test gets its own media folder and an empty cache.
+- Under pytest-xdist (`make test`), the modules in ONE_PROCESS keep to one
+  process each.
 - Browser tests (`@pytest.mark.browser`) drive Debian's Chromium through
   Playwright against pytest-django's live server.
+
+Functions and data that test modules import live in `tests/helpers.py`.
 """
 
 import os
 import shutil
+from pathlib import Path
 
-import html5lib
 import pytest
+from xdist.scheduler import LoadScopeScheduling
+
+from tests.helpers import CHROMIUM, CHROMIUM_ARGS
 
 # Playwright's sync API runs an event loop in the test thread; Django would
 # otherwise refuse ORM calls made from the same thread by live_server tests.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    # No lookups leave the machine: only the local test server resolves.
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
-]
+
+# `make test` runs the tests in two processes (pytest-xdist), each test sent to
+# whichever is free, except the tests of one group here, which all go to one
+# process: modules that build something once for all their tests (a site of
+# 1,000 rows of everything, the demo content, real servers, a generated
+# client), and the tests that empty the test Redis (TEST_REDIS_URL). A module
+# here must not mix transactional tests with others: its tests run together,
+# and a transactional test empties the database (role groups included) for
+# the tests that the process runs after it.
+ONE_PROCESS = {
+    "tests/kernel/api/test_common.py": "redis",
+    "tests/kernel/test_response_cache.py": "redis",
+    "tests/project/test_query_budgets.py": "query budgets",
+    "tests/project/test_front_end.py": "demo content",
+    "tests/journeys/test_outages.py": "outages",
+    "tests/journeys/test_partner_client.py": "partner client",
+    "tests/kernel/test_db_router.py": "replica",
+    "tests/kernel/test_proxy_cache.py": "proxy",
+}
+
+
+class GroupScheduling(LoadScopeScheduling):
+    """xdist's `--dist loadgroup`, with the groups named in ONE_PROCESS by module.
+
+    (xdist's own `xdist_group` mark is not applied under pytest 9.) Units go
+    out in pytest-django's order (database tests, then transactional tests,
+    which empty the database, then tests without a database), not biggest first.
+    """
+
+    def __init__(self, config, log=None):
+        config.option.loadscopereorder = False
+        super().__init__(config, log)
+
+    def _split_scope(self, nodeid):
+        return ONE_PROCESS.get(nodeid.split("::", 1)[0], nodeid)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") == "loadgroup":
+        return GroupScheduling(config, log)
+    return None
 
 
 def pytest_collection_modifyitems(config, items):
@@ -111,41 +146,24 @@ def assert_max_queries(django_assert_max_num_queries):
     return django_assert_max_num_queries
 
 
-def assert_valid_html(html: str) -> None:
-    """Parse a page with html5lib in strict mode: any parse error fails."""
-    parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
-    try:
-        parser.parse(html)
-    except html5lib.html5parser.ParseError as error:
-        line, column = parser.errors[-1][0] if parser.errors else ("?", "?")
-        raise AssertionError(
-            f"invalid HTML at line {line}, column {column}: {error}"
-        ) from error
+def pytest_configure(config):
+    """Settings for the whole run, and catalogues compiled once before any test."""
+    from django.conf import settings
+
+    # Hashing a password the production way takes most of a second; tests only
+    # need a password to check, so they hash it the cheapest way.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # With several workers (pytest-xdist), the controller compiles them
+    # before the workers start; a worker has `workerinput`.
+    if not hasattr(config, "workerinput"):
+        compile_translations()
 
 
-def axe_violations(page) -> list[dict]:
-    """Run axe-core (WCAG 2.x A and AA rules) in the page and return its violations."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return results.response["violations"]
-
-
-def format_violations(violations: list[dict]) -> str:
-    return "\n".join(
-        f"{v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes']][:3]}"
-        for v in violations
-    )
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _compiled_translations():
+def compile_translations():
     """Compile the catalogues when a .mo is missing or older than its .po, so `pytest` alone works.
 
     With Babel, as `make install` does: no GNU gettext needed.
     """
-    from pathlib import Path
-
     from babel.messages.frontend import CommandLineInterface
 
     locale = Path(__file__).resolve().parents[1] / "locale"

@@ -11,6 +11,23 @@
   `vnu-jar`, run with Java) says about saved pages.
 - `public_models()`: every Publishable model in the app registry;
   `factory_of(model)` the factory that makes its rows.
+- `assert_valid_html(html)`: strict HTML5 parsing of a rendered page.
+- `axe_violations(page)`: the accessibility violations axe-core finds in a
+  Playwright page (an empty list when the page is clean);
+  `format_violations()` writes them one a line.
+- Images as bytes: `png_bytes()`, `image_bytes()` (JPEG by default),
+  `noise_png(megabytes)` (one that does not compress).
+- Posted data: `logo_post()` (a member with a logo), `application_data()`
+  (an application to join), `members_xlsx(rows)` (an import spreadsheet
+  under `CSV_HEADER`).
+- `XSS_VECTORS`, `DANGEROUS_TAGS` and `Inspector`: what no rendered body
+  may keep.
+- `CHROMIUM` and `CHROMIUM_ARGS`: the browser the browser tests drive.
+- `REDIS_URL` (`TEST_REDIS_URL`) and `redis_available()`: the Redis the
+  tests may use.
+
+This module is imported by test modules; `conftest.py` holds only fixtures
+and hooks, and no test module imports another.
 """
 
 import io
@@ -21,7 +38,9 @@ import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
+import html5lib
 import pytest
+import redis
 from django.apps import apps
 from django.core.files.base import ContentFile
 from django.test import TestCase
@@ -70,6 +89,20 @@ def factory_of(model):
 
 BENCH = ROOT / "bench"
 VNU_JAR = BENCH / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+
+# Debian's Chromium, as the browser tests drive it.
+CHROMIUM = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    # No lookups leave the machine: only the local test server resolves.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
+]
 
 
 def public_pages():
@@ -427,6 +460,180 @@ def role_group(name):
 
     sync_roles(apps)
     return Group.objects.get(name=name)
+
+
+def assert_valid_html(html: str) -> None:
+    """Parse a page with html5lib in strict mode: any parse error fails."""
+    parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
+    try:
+        parser.parse(html)
+    except html5lib.html5parser.ParseError as error:
+        line, column = parser.errors[-1][0] if parser.errors else ("?", "?")
+        raise AssertionError(
+            f"invalid HTML at line {line}, column {column}: {error}"
+        ) from error
+
+
+def axe_violations(page) -> list[dict]:
+    """Run axe-core (WCAG 2.x A and AA rules) in the page and return its violations."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return results.response["violations"]
+
+
+def format_violations(violations: list[dict]) -> str:
+    return "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes']][:3]}"
+        for v in violations
+    )
+
+
+def png_bytes(size=(200, 100), image_format="PNG"):
+    buffer = io.BytesIO()
+    Image.new("RGB", size, "#0b3a6f").save(buffer, format=image_format)
+    return buffer.getvalue()
+
+
+def logo_post(tier, sector, upload):
+    return {
+        "name_en": "Logo Test Co",
+        "slug": "logo-test",
+        "status": "published",
+        "tier": tier.pk,
+        "sectors": [sector.pk],
+        "country": "CN",
+        "logo": upload,
+    }
+
+
+CSV_HEADER = "slug,name_en,name_zh_hans,tier,sectors,country,status\n"
+
+
+def members_xlsx(rows):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(CSV_HEADER.strip().split(","))
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def image_bytes(size=(1600, 900), image_format="JPEG"):
+    buffer = io.BytesIO()
+    Image.new("RGB", size, "#0b3a6f").save(buffer, format=image_format)
+    return buffer.getvalue()
+
+
+def noise_png(megabytes):
+    """A real PNG of about `megabytes`: random pixels do not compress."""
+    side = int((megabytes * 1024 * 1024 / 3) ** 0.5) + 1
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(
+        buffer, format="PNG"
+    )
+    return buffer.getvalue()
+
+
+XSS_VECTORS = [
+    "<script>alert(1)</script>",
+    "<SCRIPT SRC=http://x.example/x.js></SCRIPT>",
+    "<ScRiPt>alert(1)</sCrIpT>",
+    "<img src=x onerror=alert(1)>",
+    "<img src=x ONERROR=alert(1)>",
+    '<img src="javascript:alert(1)">',
+    "<img src=`javascript:alert(1)`>",
+    '<img """><script>alert(1)</script>">',
+    "<svg onload=alert(1)>",
+    "<svg><script>alert(1)</script></svg>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+    "<body onload=alert(1)>",
+    "<iframe src=javascript:alert(1)></iframe>",
+    '<iframe srcdoc="<script>alert(1)</script>"></iframe>',
+    "<object data=javascript:alert(1)></object>",
+    "<embed src=javascript:alert(1)>",
+    '<a href="javascript:alert(1)">x</a>',
+    '<a href="JaVaScRiPt:alert(1)">x</a>',
+    '<a href="  javascript:alert(1)">x</a>',
+    '<a href="java&#x09;script:alert(1)">x</a>',
+    '<a href="&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;alert(1)">x</a>',
+    '<a href="vbscript:msgbox(1)">x</a>',
+    '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">x</a>',
+    '<a href="#" onclick="alert(1)">x</a>',
+    '<a href="#" onmouseover=alert(1)>x</a>',
+    "[x](javascript:alert(1))",
+    "[x](JAVASCRIPT:alert(1))",
+    "[x](javascript&#58;alert(1))",
+    "![x](javascript:alert(1))",
+    '[x](https://ok.example/ "title" onclick="alert(1)")',
+    "<div style=\"background:url('javascript:alert(1)')\">x</div>",
+    "<p style=expression(alert(1))>x</p>",
+    "<style>body{background:url(javascript:alert(1))}</style>",
+    '<link rel="stylesheet" href="javascript:alert(1)">',
+    '<meta http-equiv="refresh" content="0;url=javascript:alert(1)">',
+    '<form action="javascript:alert(1)"><button>x</button></form>',
+    "<input onfocus=alert(1) autofocus>",
+    '<button formaction="javascript:alert(1)">x</button>',
+    "<details open ontoggle=alert(1)>",
+    "<video><source onerror=alert(1)></video>",
+    "<audio src=x onerror=alert(1)>",
+    "<marquee onstart=alert(1)>x</marquee>",
+    '<base href="javascript:alert(1)//">',
+    "<!--<script>alert(1)</script>-->",
+    "<![CDATA[<script>alert(1)</script>]]>",
+    "<scr<script>ipt>alert(1)</scr</script>ipt>",
+    "<<script>script>alert(1)<</script>/script>",
+    "<img src=x:alert(1) onerror=eval(src)>",
+    '<table background="javascript:alert(1)"><tr><td>x</td></tr></table>',
+    '<td onmouseover="alert(1)">x</td>',
+    "<isindex type=image src=1 onerror=alert(1)>",
+    '<x onclick="alert(1)">x</x>',
+    '<h2 onclick="alert(1)" id="x">Heading</h2>',
+    '<img src="https://ok.example/a.png" alt="ok" onload="alert(1)">',
+    "&lt;script&gt;alert(1)&lt;/script&gt;<script>alert(2)</script>",
+]
+
+
+class Inspector(HTMLParser):
+    """Collect every tag and attribute of the rendered HTML."""
+
+    def __init__(self):
+        super().__init__()
+        self.tags, self.attributes = [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.attributes.extend(attrs)
+
+
+DANGEROUS_TAGS = {"script", "iframe", "object", "embed", "style", "link", "meta", "form", "input", "button",
+                  "svg", "math", "base", "body", "video", "audio", "source", "details", "marquee", "isindex"}  # fmt: skip
+
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def redis_available():
+    try:
+        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping()
+    except redis.exceptions.ConnectionError:
+        return False
+
+
+def application_data(**overrides):
+    data = {
+        "organization_name": "Orbit Start",
+        "country": "SG",
+        "capability": "Small satellite buses.",
+        "contact_name": "Ada",
+        "contact_email": "ada@orbit.example",
+        "website": "https://orbit.example",
+    }
+    return {**data, **overrides}
 
 
 def run_tasks():

@@ -10,8 +10,7 @@ from playwright.sync_api import expect
 
 from alliance.kernel.roles import sync_roles
 from news.models import Article
-from tests.helpers import role_group
-from tests.members.test_admin import png_bytes
+from tests.helpers import png_bytes, role_group
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -21,9 +21,14 @@ from playwright.sync_api import expect
 
 from registrations.emails import ticket_png
 from registrations.models import Registration, Status
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, axe_violations, format_violations
 from tests.factories import EventFactory
-from tests.helpers import role_group
+from tests.helpers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    axe_violations,
+    format_violations,
+    role_group,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

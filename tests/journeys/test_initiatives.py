@@ -7,9 +7,8 @@ import pytest
 from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
-from tests.conftest import axe_violations, format_violations
 from tests.factories import EventFactory, InitiativeFactory
-from tests.helpers import role_group
+from tests.helpers import axe_violations, format_violations, role_group
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -19,9 +19,8 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from portal.models import ChangeRequest, RequestStatus
-from tests.conftest import axe_violations, format_violations
 from tests.factories import MemberFactory
-from tests.helpers import role_group
+from tests.helpers import axe_violations, format_violations, role_group
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

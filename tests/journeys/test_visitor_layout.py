@@ -10,8 +10,12 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import expect
 
-from tests.conftest import axe_violations, format_violations
-from tests.helpers import in_both_languages, public_pages
+from tests.helpers import (
+    axe_violations,
+    format_violations,
+    in_both_languages,
+    public_pages,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -17,14 +17,9 @@ from tests.factories import (
     SectorFactory,
     TierFactory,
 )
+from tests.helpers import CSV_HEADER, logo_post, members_xlsx, png_bytes
 
 pytestmark = pytest.mark.django_db
-
-
-def png_bytes(size=(200, 100), image_format="PNG"):
-    buffer = io.BytesIO()
-    Image.new("RGB", size, "#0b3a6f").save(buffer, format=image_format)
-    return buffer.getvalue()
 
 
 @pytest.fixture
@@ -170,18 +165,6 @@ def test_bulk_unpublish_records_who_did_it(admin_client, admin_user):
     }
 
 
-def logo_post(tier, sector, upload):
-    return {
-        "name_en": "Logo Test Co",
-        "slug": "logo-test",
-        "status": "published",
-        "tier": tier.pk,
-        "sectors": [sector.pk],
-        "country": "CN",
-        "logo": upload,
-    }
-
-
 def test_a_real_logo_is_stored_with_small_renditions(admin_client):
     tier, sector = TierFactory(), SectorFactory()
     upload = SimpleUploadedFile(
@@ -247,9 +230,6 @@ def test_bad_logos_are_refused_with_a_message(admin_client, name, content, messa
     assert not Member.objects.filter(slug="logo-test").exists()
 
 
-CSV_HEADER = "slug,name_en,name_zh_hans,tier,sectors,country,status\n"
-
-
 def import_file(
     admin_client, content, *, confirm=False, file_name="members.csv", file_format="0"
 ):
@@ -306,19 +286,6 @@ def test_a_clean_import_creates_and_updates_members_by_slug(admin_client):
     ]
     assert Member.objects.get(slug="existing").name_en == "New name"
     assert Member.objects.count() == 2
-
-
-def members_xlsx(rows):
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(CSV_HEADER.strip().split(","))
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def xlsx_rows(count):

@@ -13,7 +13,6 @@ from django.test.utils import CaptureQueriesContext
 
 from members.models import ApplicationStatus, MembershipApplication
 from members.services import application_notify
-from tests.conftest import assert_valid_html
 from tests.factories import (
     ArticleFactory,
     InitiativeFactory,
@@ -23,6 +22,7 @@ from tests.factories import (
     SectorFactory,
     TierFactory,
 )
+from tests.helpers import application_data, assert_valid_html
 
 pytestmark = pytest.mark.django_db
 PRIVATE_MARKERS = ["PRIVATE-NOTE", "private-", "Private Person", "+86 23 0000 0000"]
@@ -239,18 +239,6 @@ def test_profile_query_count_does_not_grow_with_relations(
         ScenarioParticipationFactory(member=member)
     with assert_max_queries(8):
         assert client.get("/members/busy/").status_code == 200
-
-
-def application_data(**overrides):
-    data = {
-        "organization_name": "Orbit Start",
-        "country": "SG",
-        "capability": "Small satellite buses.",
-        "contact_name": "Ada",
-        "contact_email": "ada@orbit.example",
-        "website": "https://orbit.example",
-    }
-    return {**data, **overrides}
 
 
 def test_join_form_saves_the_application_and_tells_the_managers(

@@ -5,7 +5,6 @@ import re
 import pytest
 from django.utils import timezone
 
-from tests.conftest import assert_valid_html
 from tests.factories import (
     ArticleFactory,
     EventFactory,
@@ -13,6 +12,7 @@ from tests.factories import (
     ScenarioFactory,
     TagFactory,
 )
+from tests.helpers import assert_valid_html
 
 pytestmark = pytest.mark.django_db
 

@@ -5,9 +5,8 @@ from django.contrib.auth.models import User
 from django.core import mail
 
 from portal.models import ChangeRequest, Representative, RequestStatus
-from tests.conftest import assert_valid_html
 from tests.factories import ChangeRequestFactory, MemberFactory, RepresentativeFactory
-from tests.helpers import form_data, png_upload, role_group
+from tests.helpers import assert_valid_html, form_data, png_upload, role_group
 
 pytestmark = pytest.mark.django_db
 

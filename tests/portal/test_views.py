@@ -13,7 +13,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from members.models import Member
 from portal.models import ChangeRequest, RequestKind, RequestStatus
-from tests.conftest import assert_valid_html
 from tests.factories import (
     ArticleFactory,
     ChangeRequestFactory,
@@ -23,7 +22,7 @@ from tests.factories import (
     ScenarioParticipationFactory,
     SectorFactory,
 )
-from tests.helpers import form_data, png_upload
+from tests.helpers import assert_valid_html, form_data, png_upload
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a-long-password-for-tests"

@@ -9,13 +9,12 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from registrations.models import Registration, Status
-from tests.conftest import assert_valid_html
 from tests.factories import (
     EventFactory,
     RegistrationFactory,
     RegistrationSettingsFactory,
 )
-from tests.helpers import role_group
+from tests.helpers import assert_valid_html, role_group
 
 pytestmark = pytest.mark.django_db
 

@@ -9,13 +9,13 @@ from django.core import mail
 from django.utils import timezone
 
 from registrations.models import Approval, Question, QuestionKind, Registration, Status
-from tests.conftest import assert_valid_html
 from tests.factories import (
     EventFactory,
     MemberFactory,
     RegistrationFactory,
     RegistrationSettingsFactory,
 )
+from tests.helpers import assert_valid_html
 
 pytestmark = pytest.mark.django_db
 

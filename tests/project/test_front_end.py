@@ -10,7 +10,8 @@ from html.parser import HTMLParser
 import pytest
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from tests.factories import ArticleFactory
@@ -59,9 +60,18 @@ def compressed_size(data):
     return len(gzip.compress(data, compresslevel=6))
 
 
-@pytest.fixture
-def demo(db):
-    call_command("load_demo_content", stdout=io.StringIO())
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo content, loaded once for the module and rolled back after it.
+
+    Each test runs in a savepoint inside this transaction, and only reads.
+    """
+    media = override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("demo-media"))
+    with django_db_blocker.unblock(), transaction.atomic():
+        with media:
+            call_command("load_demo_content", stdout=io.StringIO())
+        yield
+        transaction.set_rollback(True)
 
 
 def test_the_home_page_weighs_under_60_kb_compressed_without_images(client, demo):

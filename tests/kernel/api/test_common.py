@@ -7,15 +7,7 @@ import sys
 import pytest
 import redis
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-def redis_available():
-    try:
-        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping()
-    except redis.exceptions.ConnectionError:
-        return False
-
+from tests.helpers import REDIS_URL, redis_available
 
 pytestmark = pytest.mark.skipif(
     not redis_available() and not os.environ.get("CI"),

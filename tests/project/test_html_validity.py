@@ -7,8 +7,12 @@ one run, which also knows which attributes and content each element allows.
 
 import pytest
 
-from tests.conftest import assert_valid_html
-from tests.helpers import in_both_languages, public_pages, vnu_messages
+from tests.helpers import (
+    assert_valid_html,
+    in_both_languages,
+    public_pages,
+    vnu_messages,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -1,8 +1,8 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import axe_violations, format_violations
 from tests.factories import PageFactory
+from tests.helpers import axe_violations, format_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

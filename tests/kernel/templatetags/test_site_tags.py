@@ -17,7 +17,7 @@ from tests.factories import (
     ParticipationFactory,
     ScenarioFactory,
 )
-from tests.news.test_covers import image_bytes
+from tests.helpers import image_bytes
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,5 @@
 """Article covers: checked on upload, shown and served only as resized renditions."""
 
-import io
-import os
 import re
 
 import pytest
@@ -11,24 +9,9 @@ from PIL import Image
 
 from news.models import Article
 from tests.factories import ArticleFactory
+from tests.helpers import image_bytes, noise_png
 
 pytestmark = pytest.mark.django_db
-
-
-def image_bytes(size=(1600, 900), image_format="JPEG"):
-    buffer = io.BytesIO()
-    Image.new("RGB", size, "#0b3a6f").save(buffer, format=image_format)
-    return buffer.getvalue()
-
-
-def noise_png(megabytes):
-    """A real PNG of about `megabytes`: random pixels do not compress."""
-    side = int((megabytes * 1024 * 1024 / 3) ** 0.5) + 1
-    buffer = io.BytesIO()
-    Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(
-        buffer, format="PNG"
-    )
-    return buffer.getvalue()
 
 
 def with_cover(size=(1600, 900), **kwargs):

@@ -5,6 +5,7 @@ import os
 import time
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.db import connection
 from django.test import RequestFactory
@@ -13,8 +14,8 @@ from django.utils import timezone
 
 from alliance.kernel.response_cache import ResponseCacheMiddleware, seconds_to_live
 from news.models import Article
-from tests.api.test_shared_throttle import REDIS_URL, redis_available
 from tests.factories import ArticleFactory, MemberFactory, PageFactory
+from tests.helpers import REDIS_URL, redis_available
 
 pytestmark = pytest.mark.django_db
 
@@ -215,10 +216,10 @@ def test_a_scheduled_article_appears_at_its_time_through_every_cache(client):
         assert b"Morning story" not in client.get("/news/").content
         assert "morning" not in client.get("/api/v1/news/").content.decode()
         assert client.get("/news/morning/").status_code == 404
-    time.sleep(max(0.0, (due - timezone.now()).total_seconds()) + 1.1)
-    assert b"Morning story" in client.get("/news/").content
-    assert "morning" in client.get("/api/v1/news/").content.decode()
-    assert client.get("/news/morning/").status_code == 200
+    with time_machine.travel(due + datetime.timedelta(seconds=1.1), tick=True):
+        assert b"Morning story" in client.get("/news/").content
+        assert "morning" in client.get("/api/v1/news/").content.decode()
+        assert client.get("/news/morning/").status_code == 200
 
 
 def test_unknown_page_parameters_are_served_but_never_stored(client):

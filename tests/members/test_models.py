@@ -6,7 +6,7 @@ from django.core.files.base import ContentFile
 from alliance.kernel.images import make_rendition
 from members.models import Member
 from tests.factories import MemberFactory
-from tests.members.test_admin import png_bytes
+from tests.helpers import png_bytes
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,6 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone, translation
 
-from alliance.kernel.money import format_money
-from tests.conftest import assert_valid_html
 from tests.factories import (
     ArticleFactory,
     EventFactory,
@@ -18,21 +16,9 @@ from tests.factories import (
     ScenarioParticipationFactory,
     SectorFactory,
 )
+from tests.helpers import assert_valid_html
 
 pytestmark = pytest.mark.django_db
-
-
-def test_upcoming_and_past_events_are_split_by_their_last_day():
-    today = timezone.localdate()
-    running = EventFactory(starts_on=today - datetime.timedelta(days=1), ends_on=today)
-    past = EventFactory(
-        starts_on=today - datetime.timedelta(days=9),
-        ends_on=today - datetime.timedelta(days=8),
-    )
-    from alliance.content.models import Event
-
-    assert list(Event.objects.upcoming()) == [running]
-    assert list(Event.objects.past()) == [past]
 
 
 def test_scenario_list_groups_by_field_and_filters_by_status(client):
@@ -146,23 +132,6 @@ def test_draft_event_has_no_page_and_no_calendar(client):
     EventFactory(slug="secret", status="draft")
     assert client.get("/events/secret/").status_code == 404
     assert client.get("/events/secret/event.ics").status_code == 404
-
-
-@pytest.mark.parametrize(
-    ("amount", "currency", "english", "chinese"),
-    [
-        ("100000000000", "CNY", "100 billion yuan", "1000亿元"),
-        ("140000000000", "USD", "US$140 billion", "1400亿美元"),
-        ("10000000", "CNY", "10 million yuan", "1000万元"),
-        ("1500", "EUR", "€1,500", "1500欧元"),
-        ("2500000000000", "CNY", "2.5 trillion yuan", "25000亿元"),
-    ],
-)
-def test_money_is_written_the_way_each_language_says_it(
-    amount, currency, english, chinese
-):
-    assert format_money(Decimal(amount), currency, "en") == english
-    assert format_money(Decimal(amount), currency, "zh-hans") == chinese
 
 
 def test_initiative_page_shows_its_amount_in_the_page_language(client):

@@ -6,7 +6,7 @@ import pytest
 
 from members.forms import TEXT_LIMITS
 from members.models import MembershipApplication
-from tests.members.test_views import application_data
+from tests.helpers import application_data
 
 pytestmark = pytest.mark.django_db
 

@@ -14,9 +14,7 @@ from alliance.kernel.rich_text import (
     render_rich_text,
 )
 from tests.factories import ArticleFactory, ScenarioFactory
-from tests.helpers import form_data
-from tests.members.test_admin import png_bytes
-from tests.news.test_sanitizer import DANGEROUS_TAGS, XSS_VECTORS, Inspector
+from tests.helpers import DANGEROUS_TAGS, XSS_VECTORS, Inspector, form_data, png_bytes
 
 REPRESENTATIVE_MARKDOWN = """## Launch results
 

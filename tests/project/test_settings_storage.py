@@ -32,9 +32,9 @@ from storages.backends.s3 import S3Storage
 
 from members.models import Member
 from tests.factories import MemberFactory, SectorFactory, TierFactory
-from tests.members.test_admin import logo_post, png_bytes
+from tests.helpers import logo_post, png_bytes
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
 KEYS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 # Straight to the local server, whatever proxy the environment names.

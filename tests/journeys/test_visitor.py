@@ -4,7 +4,6 @@ import pytest
 from playwright.sync_api import expect
 
 from members.models import MembershipApplication
-from tests.conftest import axe_violations, format_violations
 from tests.factories import (
     ArticleFactory,
     EventFactory,
@@ -16,6 +15,7 @@ from tests.factories import (
     TagFactory,
     TierFactory,
 )
+from tests.helpers import axe_violations, format_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

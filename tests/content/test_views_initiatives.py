@@ -9,13 +9,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from alliance.content.models import Initiative, Participation
-from tests.conftest import assert_valid_html
 from tests.factories import (
     EventFactory,
     InitiativeFactory,
     MemberFactory,
     ParticipationFactory,
 )
+from tests.helpers import assert_valid_html
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from alliance.content.models import Scenario
 from tests.factories import FieldFactory, ScenarioFactory
-from tests.news.test_covers import image_bytes, noise_png
+from tests.helpers import image_bytes, noise_png
 
 pytestmark = pytest.mark.django_db
 

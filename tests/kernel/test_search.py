@@ -11,7 +11,6 @@ from alliance.kernel import search
 from alliance.kernel.search import search_terms, tsquery_text
 from members.models import Member
 from news.models import Article
-from tests.conftest import assert_valid_html
 from tests.factories import (
     ArticleFactory,
     EventFactory,
@@ -20,6 +19,7 @@ from tests.factories import (
     PageFactory,
     ScenarioFactory,
 )
+from tests.helpers import assert_valid_html
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,7 @@ from tablib import Dataset
 from members.models import Member
 from members.resources import MemberResource
 from tests.factories import MemberFactory, SectorFactory, TierFactory
-from tests.members.test_admin import members_xlsx
+from tests.helpers import members_xlsx
 
 pytestmark = pytest.mark.django_db
 
