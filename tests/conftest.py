@@ -105,6 +105,19 @@ def _fragment_cache(settings):
 
 
 @pytest.fixture(autouse=True)
+def _production_hashers_for_real_servers(request, settings):
+    """Tests that start the site in its own processes (marked `once`) hash as it does.
+
+    The run hashes passwords with MD5 (see `pytest_configure`); a server
+    started with the site's settings could not check such a password.
+    """
+    if "once" in request.keywords:
+        from django.conf import global_settings
+
+        settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
+
+
+@pytest.fixture(autouse=True)
 def _tasks_run_at_once(settings):
     """Run background tasks in the test's process as they are enqueued.
 
@@ -133,9 +146,13 @@ def database_tasks(settings):
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
+    from django.contrib.contenttypes.models import ContentType
     from django.core.cache import cache
 
     cache.clear()
+    # A transactional test empties the database, content types included:
+    # ids remembered from before it would point at rows that are gone.
+    ContentType.objects.clear_cache()
     yield
     cache.clear()
 

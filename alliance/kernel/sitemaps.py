@@ -10,13 +10,15 @@ alternates), as search engines ask of a multilingual site: the framework's
 At 100,000 articles the framework as it comes took seconds per request: it
 loads every object of a section to paginate it and to find its latest change.
 A `BilingualSitemap` hands it instead, for one page, the objects of one range
-of primary keys: page p holds the objects with (p - 1) * limit < pk <= p * limit,
-read with their slug and the day of their last change only. A page is then one
-indexed range scan at any depth, the index needs one aggregate per section and
-no count, and a page changes only when one of its own objects does, so crawlers
-are not sent to refetch the whole section for every new article. A range can
-be thin, or after deletions empty (an empty but valid page); the index lists
-every page up to the last published object's.
+of primary keys, read with their slug and the day of their last change only.
+The ranges are fixed, `limit` keys wide, counted from the range of the first
+published object: page 1 (the bare address) is that range, page p the
+(p - 1)th after it. A page is then one indexed range scan at any depth, the
+index needs one aggregate per section and no count, and a page changes only
+when one of its own objects does, so crawlers are not sent to refetch the
+whole section for every new article. A range can be thin, or after
+deletions empty (an empty but valid page); the index lists every page from
+the first published object's to the last one's.
 
 The views are the framework's, kept in the response cache until the content
 changes, and answering conditional requests with the site's change time.
@@ -28,7 +30,7 @@ from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps import views as sitemap_views
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger
-from django.db.models import F, Max
+from django.db.models import F, Max, Min
 from django.db.models.functions import Greatest, TruncDate
 from django.http import Http404, HttpResponse
 from django.utils import timezone
@@ -97,9 +99,8 @@ class BilingualSitemap(Sitemap):
         As rows of these two values: making model instances of them took as
         long as the rest of the page.
         """
-        objects = self.items().filter(
-            pk__gt=(number - 1) * self.limit, pk__lte=number * self.limit
-        )
+        start = (number - 1 + self.overview["first_range"]) * self.limit
+        objects = self.items().filter(pk__gt=start, pk__lte=start + self.limit)
         if hasattr(objects, "rewrite"):
             # modeltranslation reworks each row to fill in fallbacks; neither
             # field read here is translated.
@@ -117,17 +118,21 @@ class BilingualSitemap(Sitemap):
 
     @functools.cached_property
     def overview(self):
-        """The last page and the latest change of the section, in one aggregate.
+        """Where the pages start and end, and the latest change of the section, in one aggregate.
 
-        Maximums only, so that PostgreSQL answers each from an index. The
-        views make a new sitemap for each request (SITEMAPS holds the classes),
-        so this is read at most once a request.
+        Minimums and maximums only, so that PostgreSQL answers each from an
+        index. The views make a new sitemap for each request (SITEMAPS holds
+        the classes), so this is read at most once a request.
         """
         latest = {f"latest_{name}": Max(name) for name in self.lastmod_fields}
-        row = self.items().aggregate(last=Max("pk"), **latest)
+        row = self.items().aggregate(first=Min("pk"), last=Max("pk"), **latest)
         changes = [row[key] for key in latest if row[key] is not None]
+        # How many whole ranges of keys lie before the first published object's.
+        first_range = (row["first"] - 1) // self.limit if row["first"] else 0
+        last_range = (row["last"] - 1) // self.limit if row["last"] else 0
         return {
-            "last_page": (row["last"] - 1) // self.limit + 1 if row["last"] else 1,
+            "first_range": first_range,
+            "last_page": last_range - first_range + 1,
             "latest": max(changes, default=None),
         }
 
