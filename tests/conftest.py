@@ -146,10 +146,15 @@ def database_tasks(settings):
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
+    from django.conf import settings
     from django.contrib.contenttypes.models import ContentType
     from django.core.cache import cache
+    from django.utils import translation
 
     cache.clear()
+    # Every test starts in the site's default language, whatever a test
+    # before it left active (a factory's `name=` fills that language's column).
+    translation.activate(settings.LANGUAGE_CODE)
     # A transactional test empties the database, content types included:
     # ids remembered from before it would point at rows that are gone.
     ContentType.objects.clear_cache()
