@@ -16,6 +16,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from alliance.kernel import ical
 from alliance.kernel.tasks import task
@@ -49,7 +50,26 @@ def _subject(text):
     return " ".join(str(text).split())
 
 
-def _send(registration_id, *, what, subject, site_url, attach_ticket=False):
+# What each mail is about: its subject, and whether it carries the ticket.
+# The subjects are translated when sent, in the registrant's language.
+MAILS = {
+    # A new registration: confirmed (with ticket), awaiting approval, or waitlisted.
+    "new": (gettext_noop("Your registration for %(event)s"), True),
+    # The address was registered again: its owner is reminded of the first registration.
+    "reminder": (gettext_noop("You are already registered for %(event)s"), True),
+    # A place came free: from the waiting list to confirmed.
+    "promoted": (gettext_noop("A place is yours: %(event)s"), True),
+    # Approved (with ticket) or declined.
+    "decision": (gettext_noop("Your registration for %(event)s"), True),
+    "cancelled": (gettext_noop("Your registration for %(event)s is cancelled"), False),
+    "changed": (gettext_noop("Your registration for %(event)s was changed"), True),
+}
+
+
+@task
+def send(registration_id, what, site_url):
+    """Send the registrant the mail `what` (a key of MAILS) about their registration."""
+    subject, attach_ticket = MAILS[what]
     registration = (
         Registration.objects.select_related("event")
         .filter(pk=registration_id, anonymized_at__isnull=True)
@@ -69,7 +89,7 @@ def _send(registration_id, *, what, subject, site_url, attach_ticket=False):
                 "what": what,
             }
             message = EmailMultiAlternatives(
-                subject=_subject(subject() % {"event": event.name}),
+                subject=_subject(_(subject) % {"event": event.name}),
                 body=render_to_string("registrations/email/registration.txt", context),
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 to=[registration.email],
@@ -92,72 +112,3 @@ def _send(registration_id, *, what, subject, site_url, attach_ticket=False):
             "Could not send the %s of registration %s", what, registration_id
         )
         raise
-
-
-@task
-def send_confirmation(registration_id, site_url):
-    """The answer to a new registration: confirmed (with ticket), awaiting approval, or waitlisted."""
-    _send(
-        registration_id,
-        what="new",
-        subject=lambda: _("Your registration for %(event)s"),
-        site_url=site_url,
-        attach_ticket=True,
-    )
-
-
-@task
-def send_reminder(registration_id, site_url):
-    """Someone tried to register the address again: remind its owner of the first registration."""
-    _send(
-        registration_id,
-        what="reminder",
-        subject=lambda: _("You are already registered for %(event)s"),
-        site_url=site_url,
-        attach_ticket=True,
-    )
-
-
-@task
-def send_promotion(registration_id, site_url):
-    """A place came free: the registrant moves from the waiting list to confirmed."""
-    _send(
-        registration_id,
-        what="promoted",
-        subject=lambda: _("A place is yours: %(event)s"),
-        site_url=site_url,
-        attach_ticket=True,
-    )
-
-
-@task
-def send_decision(registration_id, site_url):
-    """Approved (with ticket) or declined."""
-    _send(
-        registration_id,
-        what="decision",
-        subject=lambda: _("Your registration for %(event)s"),
-        site_url=site_url,
-        attach_ticket=True,
-    )
-
-
-@task
-def send_cancellation(registration_id, site_url):
-    _send(
-        registration_id,
-        what="cancelled",
-        subject=lambda: _("Your registration for %(event)s is cancelled"),
-        site_url=site_url,
-    )
-
-
-@task
-def send_change(registration_id, site_url):
-    _send(
-        registration_id,
-        what="changed",
-        subject=lambda: _("Your registration for %(event)s was changed"),
-        site_url=site_url,
-        attach_ticket=True,
-    )

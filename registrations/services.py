@@ -73,7 +73,7 @@ def register(*, event, data, answers, language, site_url):
                 .first()
             )
             if existing:
-                enqueue_on_commit(emails.send_reminder, existing.pk, site_url)
+                enqueue_on_commit(emails.send, existing.pk, "reminder", site_url)
                 return existing, False
             if _has_room(settings):
                 needs_approval = settings.approval == Approval.ALL or (
@@ -93,7 +93,7 @@ def register(*, event, data, answers, language, site_url):
                 answers=answers,
                 **{k: v for k, v in data.items() if k != "email"},
             )
-            enqueue_on_commit(emails.send_confirmation, registration.pk, site_url)
+            enqueue_on_commit(emails.send, registration.pk, "new", site_url)
             return registration, True
     except IntegrityError:
         # The same address, at the same instant, from another request.
@@ -123,7 +123,7 @@ def promote_waitlisted(event, site_url):
         first.save(update_fields=["status", "updated_at"])
         promoted.append(first.pk)
     for pk in promoted:
-        enqueue_on_commit(emails.send_promotion, pk, site_url)
+        enqueue_on_commit(emails.send, pk, "promoted", site_url)
     return promoted
 
 
@@ -144,7 +144,7 @@ def cancel(registration, *, site_url):
         registration.status = Status.CANCELLED
         registration.cancelled_at = timezone.now()
         registration.save(update_fields=["status", "cancelled_at", "updated_at"])
-        enqueue_on_commit(emails.send_cancellation, registration.pk, site_url)
+        enqueue_on_commit(emails.send, registration.pk, "cancelled", site_url)
         return promote_waitlisted(registration.event, site_url)
 
 
@@ -163,7 +163,7 @@ def decide(registrations, *, approve, site_url):
             if not changed:
                 continue
             decided += 1
-            enqueue_on_commit(emails.send_decision, registration.pk, site_url)
+            enqueue_on_commit(emails.send, registration.pk, "decision", site_url)
             if not approve:
                 promote_waitlisted(registration.event, site_url)
     return decided

@@ -161,7 +161,7 @@ def manage(request, slug, token):
             registration.answers = form.answers()
             registration.save()
             site_url = _site_url(request)
-            enqueue_on_commit(emails.send_change, registration.pk, site_url)
+            enqueue_on_commit(emails.send, registration.pk, "changed", site_url)
             return redirect(request.path + "?done=changed")
         status = 400
     if editable and form is None:
