@@ -40,6 +40,11 @@ from alliance.kernel.http import allow
 from alliance.kernel.publishing import slug_url
 from alliance.kernel.response_cache import last_modified, remember
 
+# The framework's template for a section, without its whole-page `spaceless`
+# and `date` filter (a page's lastmods are days already) and the
+# changefreq and priority no section sets: a third less time to render a page.
+SECTION_TEMPLATE = "sitemaps/section.xml"
+
 # Beyond any primary key: a page number this large is refused before it is asked.
 MAX_PAGE = 10**9
 
@@ -217,6 +222,10 @@ def section(request, sitemaps, section):
     # kept like a shared fragment until the content changes.
     content = remember(
         f"sitemap:{section}:{int(page)}:{origin}",
-        lambda: _rendered(sitemap_views.sitemap(request, sitemaps, section=section)),
+        lambda: _rendered(
+            sitemap_views.sitemap(
+                request, sitemaps, section=section, template_name=SECTION_TEMPLATE
+            )
+        ),
     )
     return _xml_response(content)
