@@ -7,6 +7,7 @@ member that does not exist.
 """
 
 import base64
+import hashlib
 
 import segno
 from django.contrib import messages
@@ -26,6 +27,8 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from alliance.content.models import Scenario
+from alliance.kernel.api.backends import client_address
+from alliance.kernel.shared_cache import count as count_in_window
 from members.models import MembershipApplication
 
 from .forms import (
@@ -41,6 +44,13 @@ from .services import (
     change_request_verify,
     change_request_withdraw,
 )
+
+# The reset form, within an hour: so many forms from one client address
+# (then 429), and so many emails to one email address (then none, with the
+# same answer, so that nobody can fill a representative's inbox).
+RESET_WINDOW = 60 * 60
+RESET_FORMS_PER_CLIENT = 10
+RESET_EMAILS_PER_ADDRESS = 3
 
 # A representative's session ends after this many seconds, or when the
 # browser closes, whichever comes first.
@@ -78,9 +88,26 @@ class PasswordResetView(auth_views.PasswordResetView):
     form_class = PortalPasswordResetForm
     success_url = reverse_lazy("portal:password-reset-sent")
 
+    def post(self, request, *args, **kwargs):
+        attempts = count_in_window(
+            f"portal-reset-rate:{client_address(request)}", RESET_WINDOW
+        )
+        if attempts > RESET_FORMS_PER_CLIENT:
+            response = TemplateResponse(
+                request, "portal/password_reset_rate_limited.html", status=429
+            )
+            response["Retry-After"] = str(RESET_WINDOW)
+            return response
+        return super().post(request, *args, **kwargs)
+
     def form_valid(self, form):
-        # The same answer whether the address is known or not.
-        form.save(site_url=site_url(self.request))
+        # The same answer whether the address is known or not, and whether
+        # it was sent a link too often this hour.
+        email = form.cleaned_data["email"].strip().lower()
+        digest = hashlib.sha256(email.encode()).hexdigest()
+        sent = count_in_window(f"portal-reset-email:{digest}", RESET_WINDOW)
+        if sent <= RESET_EMAILS_PER_ADDRESS:
+            form.save(site_url=site_url(self.request))
         return redirect(self.success_url)
 
 

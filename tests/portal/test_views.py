@@ -231,6 +231,34 @@ def test_a_password_reset_reaches_representatives_only(
     assert "not valid" in client.get(path, follow=True).content.decode()
 
 
+def test_the_reset_form_limits_emails_per_address_and_forms_per_client(
+    client, representative, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Many requests for one representative's address: three links an hour,
+    # and the same answer every time, so nobody learns the address's state.
+    for _ in range(5):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                "/portal/password-reset/", {"email": "REP@acme.example"}
+            )
+        assert response.status_code == 302
+        assert response["Location"] == "/portal/password-reset/sent/"
+    assert len(mail.outbox) == 3
+    # Then the client address is refused outright, with the reason and when to retry.
+    for _ in range(6):
+        response = client.post("/portal/password-reset/", {"email": "x@x.example"})
+    assert response.status_code == 429
+    assert response["Retry-After"] == "3600"
+    assert "Too many requests" in response.content.decode()
+    # Another client still gets through, but the representative's inbox stays at three.
+    other = Client(REMOTE_ADDR="203.0.113.9")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = other.post("/portal/password-reset/", {"email": "rep@acme.example"})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 3
+
+
 def proposal(rep_client, member, **changes):
     page = rep_client.get(f"/portal/members/{member.slug}/change/").content.decode()
     data = form_data(page)
