@@ -114,10 +114,10 @@ class EventQuerySet(SearchableQuerySet, PublishableQuerySet):
 def event_page_relations():
     """The one-to-one relations of an event that apps above this one show on its page.
 
-    Such an app names them on its AppConfig (registrations:
-    `event_page_relations = ["registration_settings"]`), and the event's page
-    reads them with the event, in the same query, without this app knowing
-    them: it sits below them and never imports them.
+    Such an app names them on its AppConfig (`event_page_relations`, a list
+    of the relations' names), and the event's page reads them with the
+    event, in the same query, without this app knowing them: it sits below
+    those apps and never imports them.
     """
     return [
         name
