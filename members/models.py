@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -16,6 +17,7 @@ from alliance.kernel.publishing import (
     PublishableQuerySet,
     if_published,
     slug_url,
+    summary_fields,
 )
 from alliance.kernel.search import SearchableQuerySet, SearchDocument
 from alliance.kernel.translated import columns
@@ -83,6 +85,25 @@ class Tier(Publishable):
         return self.order if self.is_published else UNLISTED_TIER_ORDER
 
 
+class SectorQuerySet(PublishableQuerySet):
+    def links(self):
+        """What a link to a sector needs: its slug, state and name."""
+        return self.only(*summary_fields("name"))
+
+    def with_member_counts(self):
+        """The sectors with published members, each with how many (`member_count`),
+        the most first."""
+        return (
+            self.annotate(
+                member_count=Count(
+                    "members", filter=Q(members__in=Member.objects.published())
+                )
+            )
+            .filter(member_count__gt=0)
+            .order_by("-member_count", "order")
+        )
+
+
 class Sector(Publishable):
     """An industry sector a member works in (launch vehicles, remote sensing, ...)."""
 
@@ -92,6 +113,8 @@ class Sector(Publishable):
     description = models.TextField(_("description"), blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
+    objects = SectorQuerySet.as_manager()
+
     class Meta:
         ordering = ["order", "slug"]
         verbose_name = _("sector")
@@ -99,6 +122,15 @@ class Sector(Publishable):
 
     def __str__(self):
         return self.name
+
+
+# What a directory tile shows, and the tier it is grouped under.
+DIRECTORY_FIELDS = [
+    "slug", "status", "name", *columns("name"), "short_name", *columns("short_name"),
+    "logo", "logo_small", "logo_width", "logo_height", "logo_small_width",
+    "logo_small_height", "logo_large", "tier__slug", "tier__status",
+    "tier__order", "tier__name", *columns("tier__name"),
+]  # fmt: skip
 
 
 class MemberQuerySet(SearchableQuerySet, PublishableQuerySet):
@@ -117,6 +149,70 @@ class MemberQuerySet(SearchableQuerySet, PublishableQuerySet):
     def missing_english(self):
         """Members without an English name (made from an application in Chinese)."""
         return self.filter(models.Q(name_en__isnull=True) | models.Q(name_en=""))
+
+    def with_logo(self):
+        return self.exclude(logo="")
+
+    def in_directory_order(self):
+        """By tier (an unpublished tier's members last), then by name."""
+        return self.order_by("tier_order", "name", "pk")
+
+    # --- Shapes: what each kind of page reads of a member -----------------
+
+    def tiles(self):
+        """The directory's tiles: name, logo and the tier they are grouped under,
+        in the directory's order."""
+        return self.select_related("tier").only(*DIRECTORY_FIELDS).in_directory_order()
+
+    def logo_wall(self):
+        """Every column and the tier, in the directory's order (the embeddable logo wall)."""
+        return self.select_related("tier").in_directory_order()
+
+    def for_detail(self):
+        """A member's page: the member and its tier, in one query."""
+        return self.select_related("tier")
+
+    def links(self):
+        """What a link to each needs (slug, state, name), by name."""
+        return self.only(*summary_fields("name")).order_by("name")
+
+    def for_export(self):
+        """Every column of the open-data file, with the tier and the published sectors."""
+        return (
+            self.select_related("tier")
+            .prefetch_related(Prefetch("sectors", queryset=Sector.objects.published()))
+            .order_by("name", "pk")
+        )
+
+    # --- Facets: how many of these members fall under each choice ---------
+    # `order_by()` clears the default ordering, which would split the groups.
+
+    def counts_by_sector(self):
+        """{sector key: members}; a member of several sectors counts in each."""
+        return dict(
+            self.order_by()
+            .values_list("sectors")
+            .annotate(n=Count("pk", distinct=True))
+            .values_list("sectors", "n")
+        )
+
+    def counts_by_tier(self):
+        """{tier key: members}."""
+        return dict(
+            self.order_by()
+            .values_list("tier")
+            .annotate(n=Count("pk"))
+            .values_list("tier", "n")
+        )
+
+    def counts_by_country(self):
+        """{country code: members}."""
+        return dict(
+            self.order_by()
+            .values_list("country")
+            .annotate(n=Count("pk"))
+            .values_list("country", "n")
+        )
 
 
 def member_logo_path(instance, filename):

@@ -3,7 +3,6 @@ import csv
 from csp.decorators import csp_replace
 from django.conf import settings
 from django.core.exceptions import BadRequest
-from django.db.models import Count, Prefetch
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,9 +15,7 @@ from alliance.kernel.api.backends import client_address
 from alliance.kernel.http import allow
 from alliance.kernel.listing import ListPageMixin
 from alliance.kernel.preview import PreviewMixin
-from alliance.kernel.publishing import summary_fields
 from alliance.kernel.shared_cache import count as count_in_window
-from alliance.kernel.translated import columns
 
 from .forms import MembershipApplicationForm
 from .models import Member, Sector, Tier
@@ -75,15 +72,6 @@ class DirectoryFilter:
         return members
 
 
-# What a directory tile shows, and the tier it is grouped under.
-DIRECTORY_FIELDS = [
-    "slug", "status", "name", *columns("name"), "short_name", *columns("short_name"),
-    "logo", "logo_small", "logo_width", "logo_height", "logo_small_width",
-    "logo_small_height", "logo_large", "tier__slug", "tier__status",
-    "tier__order", "tier__name", *columns("tier__name"),
-]  # fmt: skip
-
-
 class MemberListView(ListPageMixin, ListView):
     """The directory: published members grouped by tier, with filters and counts."""
 
@@ -92,13 +80,7 @@ class MemberListView(ListPageMixin, ListView):
 
     def get_queryset(self):
         self.filters = DirectoryFilter(self.request.GET)
-        members = (
-            Member.objects.published()
-            .select_related("tier")
-            .only(*DIRECTORY_FIELDS)
-            .order_by("tier_order", "name", "pk")
-        )
-        return self.filters.apply(members)
+        return self.filters.apply(Member.objects.published().tiles())
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -117,35 +99,16 @@ class MemberListView(ListPageMixin, ListView):
         """
         filters = self.filters
         published = Member.objects.published()
-        # order_by() clears the default ordering, which would split the groups.
-        sector_counts = dict(
-            filters.apply(published, skip="sector")
-            .order_by()
-            .values_list("sectors")
-            .annotate(n=Count("pk", distinct=True))
-            .values_list("sectors", "n")
-        )
-        tier_counts = dict(
-            filters.apply(published, skip="tier")
-            .order_by()
-            .values_list("tier")
-            .annotate(n=Count("pk"))
-            .values_list("tier", "n")
-        )
-        country_counts = (
-            filters.apply(published, skip="country")
-            .order_by()
-            .values_list("country")
-            .annotate(n=Count("pk"))
-            .values_list("country", "n")
-        )
+        sector_counts = filters.apply(published, skip="sector").counts_by_sector()
+        tier_counts = filters.apply(published, skip="tier").counts_by_tier()
+        country_counts = filters.apply(published, skip="country").counts_by_country()
         return {
             "sectors": [
                 (s, sector_counts.get(s.pk, 0)) for s in Sector.objects.published()
             ],
             "tiers": [(t, tier_counts.get(t.pk, 0)) for t in Tier.objects.published()],
             "countries": sorted(
-                ((code, countries.name(code), n) for code, n in country_counts),
+                ((code, countries.name(code), n) for code, n in country_counts.items()),
                 key=lambda c: c[1],
             ),
         }
@@ -156,34 +119,20 @@ class MemberDetailView(PreviewMixin, DetailView):
     template_name = "members/member_detail.html"
 
     def get_base_queryset(self):
-        return Member.objects.select_related("tier")
+        return Member.objects.for_detail()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         member = self.object
         # Lazy: the template reads them inside a cached fragment, so they run
         # only when it is rendered again (after a change of the content).
+        # The scenarios and initiatives are the content app's models, reached
+        # through their relations: their querysets hold their shapes.
         context.update(
-            sectors=member.sectors.published().only(*summary_fields("name")),
-            latest_articles=member.articles.published()
-            .newest_first()
-            .only("published_at", *summary_fields("title"))[:10],
-            participations=member.scenario_participations.in_published_scenarios()
-            .select_related("scenario__field")
-            .only(
-                "role",
-                "member",
-                *(f"scenario__{name}" for name in summary_fields("title")),
-                "scenario__field__status",
-                *columns("scenario__field__name"),
-            )
-            .order_by("scenario__title"),
-            initiatives=member.initiatives.published()
-            .select_related("launched_at")
-            .only(
-                *summary_fields("name"),
-                *(f"launched_at__{name}" for name in summary_fields("name")),
-            ),
+            sectors=member.sectors.published().links(),
+            latest_articles=member.articles.published().newest_first().links()[:10],
+            participations=member.scenario_participations.in_published_scenarios().scenario_links(),
+            initiatives=member.initiatives.published().links(),
         )
         return context
 
@@ -207,12 +156,7 @@ PUBLIC_CSV_COLUMNS = [
 def export_csv(request):
     """The published directory as open data, with the page's filters applied."""
     filters = DirectoryFilter(request.GET)
-    members = (
-        filters.apply(Member.objects.published())
-        .select_related("tier")
-        .prefetch_related(Prefetch("sectors", queryset=Sector.objects.published()))
-        .order_by("name", "pk")
-    )
+    members = filters.apply(Member.objects.published()).for_export()
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="members.csv"'
     # The byte-order mark makes Excel read the file as UTF-8 (Chinese names).
@@ -245,11 +189,7 @@ def export_csv(request):
 @csp_replace({"frame-ancestors": ["*"]})
 def embed(request):
     """A logo wall for members' and partners' sites; the only page that may be framed."""
-    members = (
-        Member.objects.published()
-        .select_related("tier")
-        .order_by("tier_order", "name", "pk")
-    )
+    members = Member.objects.published().logo_wall()
     return render(request, "members/embed.html", {"members": members})
 
 

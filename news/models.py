@@ -1,5 +1,5 @@
 from django.db import models
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -18,14 +18,24 @@ from alliance.kernel.publishing import (
     if_published,
     list_url,
     slug_url,
+    summary_fields,
 )
 from alliance.kernel.search import SearchableQuerySet, SearchDocument
+from alliance.kernel.translated import columns
+
+
+class TagQuerySet(PublishableQuerySet):
+    def links(self):
+        """What a link to a tag needs: its slug, state and name."""
+        return self.only(*summary_fields("name"))
 
 
 class Tag(Publishable):
     api_resource = "tags"
 
     name = models.CharField(_("name"), max_length=80)
+
+    objects = TagQuerySet.as_manager()
 
     class Meta:
         ordering = ["slug"]
@@ -40,14 +50,69 @@ class Tag(Publishable):
         return list_url("news:article-list", tag=self.slug)
 
 
+# A card shows no body: the long text stays in the database.
+CARD_DEFERRED = ["body", *columns("body"), "byline", "source_name", "source_url",
+                 "source_published_on"]  # fmt: skip
+
+
 class ArticleQuerySet(SearchableQuerySet, PublishableQuerySet):
     search_body_fields = ("body",)
 
     def featured(self):
         return self.filter(featured=True)
 
+    def tagged(self, tag):
+        return self.filter(tags=tag)
+
+    def about_member(self, member):
+        return self.filter(members=member)
+
     def newest_first(self):
         return self.order_by("-published_at", "-pk")
+
+    # --- Shapes: what each kind of page reads of an article ---------------
+
+    def cards(self):
+        """What the news list shows of each: all but the body and the source, with its
+        published tags (one more query for the whole page)."""
+        return self.defer(*CARD_DEFERRED).prefetch_related(
+            Prefetch("tags", queryset=Tag.objects.published().links())
+        )
+
+    def teasers(self):
+        """What the home page shows of each: title, summary, time, whether featured."""
+        return self.only(
+            "slug", *columns("title", "summary"), "published_at", "featured", "status"
+        )
+
+    def links(self, *also):
+        """What a link to each needs (slug, state, title) and its time; `also` the
+        columns a prefetch needs to put each in its place (`"event"`)."""
+        return self.only("published_at", *summary_fields("title"), *also)
+
+    def for_detail(self):
+        """An article's page: the article and its event, in one query."""
+        return self.select_related("event")
+
+    # An article's neighbours in the order of the news list (newest first;
+    # at the same time, the higher key first), so that following "older"
+    # from the first article of the list walks the whole list.
+
+    def older_than(self, article):
+        """The articles listed after `article`, the nearest first."""
+        return (
+            self.filter(published_at__lte=article.published_at)
+            .filter(Q(published_at__lt=article.published_at) | Q(pk__lt=article.pk))
+            .order_by("-published_at", "-pk")
+        )
+
+    def newer_than(self, article):
+        """The articles listed before `article`, the nearest first."""
+        return (
+            self.filter(published_at__gte=article.published_at)
+            .filter(Q(published_at__gt=article.published_at) | Q(pk__gt=article.pk))
+            .order_by("published_at", "pk")
+        )
 
 
 def article_cover_path(instance, filename):

@@ -67,6 +67,10 @@ class RepresentativeQuerySet(models.QuerySet):
             return self.none()
         return self.filter(user=user, user__is_active=True)
 
+    def with_members(self):
+        """Each with the member represented and its tier, in the same query."""
+        return self.select_related("member__tier")
+
 
 class Representative(models.Model):
     """A person who may propose changes to a member's profile through the portal."""

@@ -26,7 +26,6 @@ from django.views.generic import FormView, TemplateView
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from alliance.content.models import Scenario
 from alliance.kernel.api.backends import client_address
 from alliance.kernel.shared_cache import count as count_in_window
 from members.models import MembershipApplication
@@ -137,7 +136,7 @@ class RepresentativeMixin(LoginRequiredMixin):
             return self.handle_no_permission()
         self.representations = Representative.objects.of_user(
             request.user
-        ).select_related("member__tier")
+        ).with_members()
         if "slug" in kwargs:
             representation = next(
                 (r for r in self.representations if r.member.slug == kwargs["slug"]),
@@ -171,9 +170,7 @@ class PortalHomeView(RepresentativeMixin, TemplateView):
                     "sectors": member.sectors.all(),
                     "open_request": next((r for r in requests if r.is_pending), None),
                     "requests": requests,
-                    "participations": member.scenario_participations.filter(
-                        scenario__in=Scenario.objects.published()
-                    ).select_related("scenario"),
+                    "participations": member.scenario_participations.in_published_scenarios().with_scenarios(),
                     "articles": member.articles.published().newest_first()[:10],
                     "application": MembershipApplication.objects.filter(
                         member=member

@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from alliance.content.models import Event
+
 # Salts keep the two kinds of token apart: a ticket's QR code lets the
 # door check a person in, never read or change their registration.
 TICKET_SALT = "registrations.ticket"
@@ -130,6 +132,16 @@ class RegistrationSettings(models.Model):
         return self.event.ends_on + datetime.timedelta(days=self.retention_days)
 
 
+def events_with_settings():
+    """Events, each with its registration settings read in the same query.
+
+    A shape spanning two apps lives in the higher one: this app knows the
+    content's events, never the other way round. An event without settings
+    takes no registrations.
+    """
+    return Event.objects.select_related("registration_settings")
+
+
 class QuestionKind(models.TextChoices):
     TEXT = "text", _("Short text")
     LONG_TEXT = "long_text", _("Long text")
@@ -200,6 +212,30 @@ class RegistrationQuerySet(models.QuerySet):
 
     def holding_places(self):
         return self.filter(status__in=HOLDS_PLACE)
+
+    def of_event(self, event):
+        return self.filter(event=event)
+
+    def not_erased(self):
+        """Registrations whose registrant's details are still kept."""
+        return self.filter(anonymized_at__isnull=True)
+
+    def by_code(self, code):
+        """The kept registration of this code (of a ticket or a private link), with its event."""
+        return self.not_erased().filter(code=code).select_related("event")
+
+    def at_the_door(self, query):
+        """Kept, not cancelled, with `query` in the name, email or organization; by name."""
+        return (
+            self.not_erased()
+            .exclude(status=Status.CANCELLED)
+            .filter(
+                Q(name__icontains=query)
+                | Q(email__icontains=query)
+                | Q(organization__icontains=query)
+            )
+            .order_by("name", "pk")
+        )
 
     def counts(self):
         """Registered (confirmed), awaiting approval, waitlisted and checked in."""

@@ -4,7 +4,6 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,7 +14,6 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from alliance.content.models import Event
 from alliance.kernel.api.backends import client_address
 from alliance.kernel.http import allow
 from alliance.kernel.middleware import PERMISSIONS_POLICY
@@ -24,7 +22,13 @@ from alliance.kernel.tasks import enqueue_on_commit
 
 from . import emails, services
 from .forms import RegistrationForm
-from .models import MANAGE_SALT, TICKET_SALT, Registration, Status
+from .models import (
+    MANAGE_SALT,
+    TICKET_SALT,
+    Registration,
+    Status,
+    events_with_settings,
+)
 
 RATE_WINDOW = 60 * 60  # seconds
 SEARCH_RESULTS = 20
@@ -33,9 +37,7 @@ MAX_QUERY_LENGTH = 100
 
 def _event_with_settings(slug):
     """A published event that takes registrations, or 404."""
-    event = get_object_or_404(
-        Event.objects.published().select_related("registration_settings"), slug=slug
-    )
+    event = get_object_or_404(events_with_settings().published(), slug=slug)
     if not hasattr(event, "registration_settings"):
         raise Http404(_("This event takes no registrations on this site."))
     return event
@@ -49,8 +51,7 @@ def _is_full(event):
     capacity = event.registration_settings.capacity
     return (
         capacity is not None
-        and Registration.objects.holding_places().filter(event=event).count()
-        >= capacity
+        and Registration.objects.holding_places().of_event(event).count() >= capacity
     )
 
 
@@ -115,11 +116,7 @@ def register_thanks(request, slug):
 def _registration_from_token(event, token):
     code = Registration.code_from(token, salt=MANAGE_SALT)
     registration = (
-        Registration.objects.filter(event=event, code=code, anonymized_at__isnull=True)
-        .select_related("event")
-        .first()
-        if code
-        else None
+        Registration.objects.of_event(event).by_code(code).first() if code else None
     )
     if registration is None:
         raise Http404(_("This link is not valid, or the registration was erased."))
@@ -209,9 +206,7 @@ def _staff_event(request, slug):
         raise _LoginRequired
     if not request.user.has_perm("registrations.check_in"):
         raise PermissionDenied(_("Only Event staff may check people in."))
-    event = get_object_or_404(
-        Event.objects.select_related("registration_settings"), slug=slug
-    )
+    event = get_object_or_404(events_with_settings(), slug=slug)
     if not hasattr(event, "registration_settings"):
         raise Http404(_("This event takes no registrations on this site."))
     return event
@@ -233,7 +228,7 @@ def staff_only(view):
 
 
 def _counts(event):
-    return Registration.objects.filter(event=event).counts()
+    return Registration.objects.of_event(event).counts()
 
 
 def _result_message(outcome):
@@ -264,7 +259,8 @@ def check_in(request, slug):
             code = Registration.code_from(ticket[:200], salt=TICKET_SALT)
         elif (pk := request.POST.get("registration", "")).isdigit():
             code = (
-                Registration.objects.filter(event=event, pk=int(pk))
+                Registration.objects.of_event(event)
+                .filter(pk=int(pk))
                 .values_list("code", flat=True)
                 .first()
             )
@@ -293,16 +289,9 @@ def check_in(request, slug):
     query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
     matches = []
     if len(query) >= 2:
-        matches = (
-            Registration.objects.filter(event=event, anonymized_at__isnull=True)
-            .exclude(status=Status.CANCELLED)
-            .filter(
-                Q(name__icontains=query)
-                | Q(email__icontains=query)
-                | Q(organization__icontains=query)
-            )
-            .order_by("name", "pk")[:SEARCH_RESULTS]
-        )
+        matches = Registration.objects.of_event(event).at_the_door(query)[
+            :SEARCH_RESULTS
+        ]
     response = render(
         request,
         "registrations/check_in.html",

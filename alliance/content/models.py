@@ -1,8 +1,9 @@
 """The alliance's own content: scenarios and their fields, events, initiatives, pages."""
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import BooleanField, ExpressionWrapper, F, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -26,6 +27,24 @@ from alliance.kernel.publishing import (
 )
 from alliance.kernel.search import SearchableQuerySet, SearchDocument
 from members.models import Member
+from news.models import Article
+
+# How many of the newest related articles a page lists.
+RELATED_NEWS = 10
+
+
+class FieldQuerySet(PublishableQuerySet):
+    def with_scenario_counts(self):
+        """Each field with its number of published scenarios (`scenario_count`)."""
+        return self.annotate(
+            scenario_count=Count(
+                "scenarios", filter=Q(scenarios__in=Scenario.objects.published())
+            )
+        )
+
+    def with_scenarios(self):
+        """Of fields counted by `with_scenario_counts()`, those with a scenario."""
+        return self.filter(scenario_count__gt=0)
 
 
 class Field(Publishable):
@@ -36,6 +55,8 @@ class Field(Publishable):
     name = models.CharField(_("name"), max_length=120)
     description = models.TextField(_("description"), blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    objects = FieldQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "slug"]
@@ -57,6 +78,52 @@ class EventQuerySet(SearchableQuerySet, PublishableQuerySet):
     def past(self, today=None):
         today = today or timezone.localdate()
         return self.filter(ends_on__lt=today).order_by("-starts_on")
+
+    # --- Shapes: what each kind of page reads of an event -----------------
+
+    def cards(self):
+        """What the list of events shows of each: all but the long description."""
+        return self.defer("description", *columns("description"))
+
+    def for_detail(self):
+        """An event's page: the event with what apps above this one show on it
+        (`event_page_relations`), then, a query each, its newest articles, its
+        published members, scenarios and initiatives, each as much as a link
+        or card needs."""
+        return self.select_related(*event_page_relations()).prefetch_related(
+            Prefetch(
+                "articles",
+                # The event is how the prefetch puts each article in its place.
+                queryset=Article.objects.published()
+                .newest_first()
+                .links("event")[:RELATED_NEWS],
+                to_attr="latest_articles",
+            ),
+            Prefetch("members", queryset=Member.objects.published().links()),
+            Prefetch(
+                "scenarios",
+                queryset=Scenario.objects.published().links("announced_at"),
+            ),
+            Prefetch(
+                "initiatives",
+                queryset=Initiative.objects.published().launch_cards(),
+            ),
+        )
+
+
+def event_page_relations():
+    """The one-to-one relations of an event that apps above this one show on its page.
+
+    Such an app names them on its AppConfig (`event_page_relations`, a list
+    of the relations' names), and the event's page reads them with the
+    event, in the same query, without this app knowing them: it sits below
+    those apps and never imports them.
+    """
+    return [
+        name
+        for config in apps.get_app_configs()
+        for name in getattr(config, "event_page_relations", ())
+    ]
 
 
 class Event(Publishable):
@@ -147,6 +214,48 @@ class ScenarioQuerySet(SearchableQuerySet, PublishableQuerySet):
 
     def at_stage(self, stage):
         return self.filter(stage=stage)
+
+    def stage_counts(self):
+        """{stage: scenarios} for the stages that have any."""
+        return dict(
+            self.order_by()
+            .values_list("stage")
+            .annotate(n=Count("pk"))
+            .values_list("stage", "n")
+        )
+
+    # --- Shapes: what each kind of page reads of a scenario ---------------
+
+    def cards(self):
+        """What the list of scenarios shows of each: all but the long description,
+        with the field."""
+        return self.select_related("field").defer(
+            "description", *columns("description")
+        )
+
+    def links(self, *also):
+        """What a link to each needs (slug, state, title) and its field's name;
+        `also` the columns a prefetch needs to put each in its place."""
+        return self.select_related("field").only(
+            *also, *summary_fields("title"), "field__status", *columns("field__name")
+        )
+
+    def for_detail(self):
+        """A scenario's page: the scenario, its field and event, then, a query each,
+        the published members taking part and the newest articles about it."""
+        return self.select_related("field", "announced_at").prefetch_related(
+            Prefetch(
+                "participations",
+                queryset=ScenarioParticipation.objects.of_published_members().member_links(),
+            ),
+            Prefetch(
+                "articles",
+                queryset=Article.objects.published()
+                .newest_first()
+                .links()[:RELATED_NEWS],
+                to_attr="latest_articles",
+            ),
+        )
 
 
 class Scenario(Publishable):
@@ -304,6 +413,36 @@ class ScenarioParticipationQuerySet(models.QuerySet):
         """Parts in scenarios the public sees (a member's page lists them)."""
         return self.filter(scenario__in=Scenario.objects.published())
 
+    def of_published_members(self):
+        """Parts of members the public sees, with the member (a scenario's page lists them)."""
+        return self.filter(member__in=Member.objects.published()).select_related(
+            "member"
+        )
+
+    def member_links(self):
+        """The role and a link to the member, by role then member (a scenario's page)."""
+        return self.only(
+            "role", "scenario", *(f"member__{name}" for name in summary_fields("name"))
+        ).order_by("role", "member__name")
+
+    def scenario_links(self):
+        """The role and a link to the scenario with its field, by title (a member's page)."""
+        return (
+            self.select_related("scenario__field")
+            .only(
+                "role",
+                "member",
+                *(f"scenario__{name}" for name in summary_fields("title")),
+                "scenario__field__status",
+                *columns("scenario__field__name"),
+            )
+            .order_by("scenario__title")
+        )
+
+    def with_scenarios(self):
+        """Each with its whole scenario (the member portal's list)."""
+        return self.select_related("scenario")
+
 
 class ScenarioParticipation(models.Model):
     """A member's part in a scenario."""
@@ -354,6 +493,43 @@ class InitiativeQuerySet(SearchableQuerySet, PublishableQuerySet):
     def for_index(self):
         """The initiatives of the index page: launch events first known, then by name."""
         return self.order_by(F("launched_on").asc(nulls_last=True), "name", "pk")
+
+    # --- Shapes: what each kind of page reads of an initiative ------------
+
+    def cards(self):
+        """What the index shows of each: kind, amount, launch, summary, and a link
+        to the launch event."""
+        return self.select_related("launched_at").only(
+            "kind",
+            "amount",
+            "currency",
+            "launched_on",
+            *summary_fields("name", "summary"),
+            *(f"launched_at__{name}" for name in summary_fields("name")),
+        )
+
+    def launch_cards(self):
+        """What the page of the event they were launched at shows of each: kind, name,
+        summary (and the event, by which a prefetch puts each in its place)."""
+        return self.only("launched_at", "kind", *summary_fields("name", "summary"))
+
+    def links(self):
+        """A link to each and to its launch event (a member's page)."""
+        return self.select_related("launched_at").only(
+            *summary_fields("name"),
+            *(f"launched_at__{name}" for name in summary_fields("name")),
+        )
+
+    def for_detail(self):
+        """An initiative's page: the initiative and its launch event, then the
+        organizations taking part that the public may see (`public_participations`)."""
+        return self.select_related("launched_at").prefetch_related(
+            Prefetch(
+                "participations",
+                queryset=Participation.objects.public(),
+                to_attr="public_participations",
+            )
+        )
 
 
 class Initiative(Publishable):

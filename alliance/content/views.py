@@ -1,7 +1,6 @@
 import hashlib
 
 from django.core.exceptions import BadRequest, DisallowedHost
-from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -16,44 +15,17 @@ from alliance.content.models import (
     Field,
     Initiative,
     Page,
-    Participation,
     Scenario,
-    ScenarioParticipation,
     ScenarioStage,
 )
 from alliance.kernel import ical
 from alliance.kernel.http import allow
 from alliance.kernel.listing import ListPageMixin
 from alliance.kernel.preview import PreviewMixin
-from alliance.kernel.publishing import summary_fields
 from alliance.kernel.response_cache import remember
 from alliance.kernel.search import Kind, SiteSearch
-from alliance.kernel.translated import columns
 from members.models import Member, Sector
 from news.models import Article
-
-# Cards show no long text: leave it in the database.
-SCENARIO_CARD_DEFERRED = ["description", *columns("description")]
-EVENT_CARD_DEFERRED = ["description", *columns("description")]
-
-
-# How many of the newest related articles a page lists.
-RELATED_NEWS = 10
-
-
-def latest_articles(*also):
-    """Published articles, newest first, with what a link to one needs (and `also`)."""
-    return (
-        Article.objects.published()
-        .newest_first()
-        .only("published_at", *summary_fields("title"), *also)
-    )
-
-
-def published_participations():
-    return ScenarioParticipation.objects.filter(
-        member__in=Member.objects.published()
-    ).select_related("member")
 
 
 def at_a_glance():
@@ -62,22 +34,11 @@ def at_a_glance():
     Counting whole tables is the dearest part of the home page and changes
     only with the content, so the result is remembered until it does.
     """
-    members = Member.objects.published()
-    scenarios = Scenario.objects.published()
-    sectors = (
-        Sector.objects.published()
-        .annotate(member_count=Count("members", filter=Q(members__in=members)))
-        .filter(member_count__gt=0)
-        .order_by("-member_count", "order")
-    )
-    fields = (
-        Field.objects.published()
-        .annotate(scenario_count=Count("scenarios", filter=Q(scenarios__in=scenarios)))
-        .filter(scenario_count__gt=0)
-    )
+    sectors = Sector.objects.published().with_member_counts()
+    fields = Field.objects.published().with_scenario_counts().with_scenarios()
     return {
-        "members": members.count(),
-        "scenarios": scenarios.count(),
+        "members": Member.objects.published().count(),
+        "scenarios": Scenario.objects.published().count(),
         "articles": Article.objects.published().count(),
         "sectors": [
             {"name": s.name, "slug": s.slug, "member_count": s.member_count}
@@ -94,9 +55,7 @@ def at_a_glance():
 def home(request):
     """The alliance at a glance: figures, members by sector, news, scenarios, events, logos."""
     figures = remember(f"at-a-glance:{get_language()}", at_a_glance)
-    articles = Article.objects.published().only(
-        "slug", *columns("title", "summary"), "published_at", "featured", "status"
-    )
+    articles = Article.objects.published().teasers()
     latest = list(articles.newest_first()[:6])
     featured = articles.featured().newest_first().first()
     context = {
@@ -107,8 +66,8 @@ def home(request):
         "fields": figures["fields"],
         "events": Event.objects.published().upcoming()[:3],
         "logo_members": Member.objects.published()
-        .exclude(logo="")
-        .order_by("tier_order", "name", "pk")[:24],
+        .with_logo()
+        .in_directory_order()[:24],
     }
     return render(request, "alliance/home.html", context)
 
@@ -120,12 +79,7 @@ class ScenarioListView(ListPageMixin, ListView):
     paginate_by = 24
 
     def get_queryset(self):
-        scenarios = (
-            Scenario.objects.published()
-            .select_related("field")
-            .defer(*SCENARIO_CARD_DEFERRED)
-            .by_field()
-        )
+        scenarios = Scenario.objects.published().cards().by_field()
         self.field = self.stage = None
         if slug := self.request.GET.get("field"):
             self.field = Field.objects.published().filter(slug=slug).first()
@@ -149,18 +103,9 @@ class ScenarioListView(ListPageMixin, ListView):
 
     def facets(self):
         """Scenarios per field and per status: the same for every page, so remembered."""
-        published = Scenario.objects.published()
-        stage_counts = dict(
-            published.order_by()
-            .values_list("stage")
-            .annotate(n=Count("pk"))
-            .values_list("stage", "n")
-        )
-        fields = Field.objects.published().annotate(
-            scenario_count=Count("scenarios", filter=Q(scenarios__in=published))
-        )
+        stage_counts = Scenario.objects.published().stage_counts()
         return {
-            "fields": list(fields),
+            "fields": list(Field.objects.published().with_scenario_counts()),
             "stages": [
                 (stage, stage_counts.get(stage.value, 0)) for stage in ScenarioStage
             ],
@@ -172,25 +117,7 @@ class ScenarioDetailView(PreviewMixin, DetailView):
     template_name = "alliance/scenario_detail.html"
 
     def get_base_queryset(self):
-        return Scenario.objects.select_related(
-            "field", "announced_at"
-        ).prefetch_related(
-            Prefetch(
-                "participations",
-                queryset=published_participations()
-                .only(
-                    "role",
-                    "scenario",
-                    *(f"member__{name}" for name in summary_fields("name")),
-                )
-                .order_by("role", "member__name"),
-            ),
-            Prefetch(
-                "articles",
-                queryset=latest_articles()[:RELATED_NEWS],
-                to_attr="latest_articles",
-            ),
-        )
+        return Scenario.objects.for_detail()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -205,13 +132,11 @@ class EventListView(ListPageMixin, ListView):
     paginate_by = 24
 
     def get_queryset(self):
-        return Event.objects.published().past().defer(*EVENT_CARD_DEFERRED)
+        return Event.objects.published().past().cards()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["upcoming"] = (
-            Event.objects.published().upcoming().defer(*EVENT_CARD_DEFERRED)
-        )
+        context["upcoming"] = Event.objects.published().upcoming().cards()
         return context
 
 
@@ -220,39 +145,7 @@ class EventDetailView(PreviewMixin, DetailView):
     template_name = "alliance/event_detail.html"
 
     def get_base_queryset(self):
-        # Its registration settings (a reverse relation; the registrations
-        # app's template tag reads them) come with the event, in one query.
-        return Event.objects.select_related("registration_settings").prefetch_related(
-            Prefetch(
-                "articles",
-                # The event is how the prefetch puts each article in its place.
-                queryset=latest_articles("event")[:RELATED_NEWS],
-                to_attr="latest_articles",
-            ),
-            Prefetch(
-                "members",
-                queryset=Member.objects.published()
-                .only(*summary_fields("name"))
-                .order_by("name"),
-            ),
-            Prefetch(
-                "scenarios",
-                queryset=Scenario.objects.published()
-                .select_related("field")
-                .only(
-                    "announced_at",
-                    *summary_fields("title"),
-                    "field__status",
-                    *columns("field__name"),
-                ),
-            ),
-            Prefetch(
-                "initiatives",
-                queryset=Initiative.objects.published().only(
-                    "launched_at", "kind", *summary_fields("name", "summary")
-                ),
-            ),
-        )
+        return Event.objects.for_detail()
 
 
 @allow("GET")
@@ -275,19 +168,7 @@ class InitiativeListView(ListPageMixin, ListView):
     paginate_by = 24
 
     def get_queryset(self):
-        return (
-            Initiative.objects.published()
-            .for_index()
-            .select_related("launched_at")
-            .only(
-                "kind",
-                "amount",
-                "currency",
-                "launched_on",
-                *summary_fields("name", "summary"),
-                *(f"launched_at__{name}" for name in summary_fields("name")),
-            )
-        )
+        return Initiative.objects.published().for_index().cards()
 
 
 class InitiativeDetailView(PreviewMixin, DetailView):
@@ -295,13 +176,7 @@ class InitiativeDetailView(PreviewMixin, DetailView):
     template_name = "alliance/initiative_detail.html"
 
     def get_base_queryset(self):
-        return Initiative.objects.select_related("launched_at").prefetch_related(
-            Prefetch(
-                "participations",
-                queryset=Participation.objects.public(),
-                to_attr="public_participations",
-            )
-        )
+        return Initiative.objects.for_detail()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -12,7 +12,9 @@ def registration_box(event):
 
     The page is cached until content changes (saving the settings is one),
     so the box says nothing that changes by itself: whether the form is
-    open yet, or full, the form's own page tells.
+    open yet, or full, the form's own page tells. The event's page reads the
+    settings with the event (this app's `event_page_relations`); an event
+    fetched otherwise has them fetched here.
     """
     settings = getattr(event, "registration_settings", None)
     if settings is None or event.ends_on < timezone.localdate():

@@ -43,6 +43,7 @@ from tests.factories import (
     MemberFactory,
     PageFactory,
     ParticipationFactory,
+    RegistrationSettingsFactory,
     ScenarioFactory,
     ScenarioParticipationFactory,
     SectorFactory,
@@ -161,8 +162,9 @@ BUDGETS = {
     "scenarios-by-status": (7, 1),
     "scenario": (6, 4),
     "events": (6, 3),
-    # The event, its articles, members, scenarios and initiatives; cold, the
-    # footer and the next scheduled article.
+    # The event with its registration settings (one query), its articles,
+    # members, scenarios and initiatives; cold, the footer and the next
+    # scheduled article.
     "event": (8, 6),
     "event-ics": (2, 1),
     "initiatives": (5, 2),
@@ -238,6 +240,8 @@ class Site:
         scenario_field = FieldFactory(slug="hub-field")
         member = MemberFactory(slug="hub-member", tier=tiers[0], sectors=[sector])
         event = EventFactory(slug="hub-event")
+        # It takes registrations: its page shows the link to the form.
+        RegistrationSettingsFactory(event=event)
         event.members.set([member])
         scenario = ScenarioFactory(
             slug="hub-scenario",

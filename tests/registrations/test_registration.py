@@ -6,6 +6,8 @@ import re
 import pytest
 import time_machine
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from registrations.models import Approval, Question, QuestionKind, Registration, Status
@@ -64,6 +66,23 @@ def test_the_event_page_links_to_the_form(client, event):
         'href="/zh-hans/events/forum/register/"'
         in client.get("/zh-hans/events/forum/").content.decode()
     )
+
+
+def test_the_link_costs_the_event_page_no_query_of_its_own(client, settings, event):
+    """The settings come with the event, in its query (`event_page_relations`)."""
+    settings.RESPONSE_CACHE_SECONDS = 0  # measure the page, not the response cache
+    EventFactory(slug="meeting")
+
+    def queries(path):
+        client.get(path)  # fragments shared by every page, cached
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(path)
+        return len(captured), response.content.decode()
+
+    with_settings, html = queries("/events/forum/")
+    without_settings, _ = queries("/events/meeting/")
+    assert 'href="/events/forum/register/"' in html
+    assert with_settings == without_settings == 6
 
 
 def test_the_form_is_valid_html_in_both_languages(client, event):
