@@ -187,9 +187,12 @@ def test_a_scheduled_article_saved_twice_is_announced_once_at_its_time(
         assert verified(endpoint, request)["type"] == "news.published"
         assert Event.objects.filter(slug="twice").count() == 1
         # Run again from the admin, the task still announces nothing new.
-        assert announce_when_public.call(
-            label="news.article", pk=article.pk, at=soon.isoformat()
-        ) is False
+        assert (
+            announce_when_public.call(
+                label="news.article", pk=article.pk, at=soon.isoformat()
+            )
+            is False
+        )
         assert Event.objects.filter(slug="twice").count() == 1
 
 
