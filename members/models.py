@@ -430,7 +430,9 @@ class MemberImport(models.Model):
         verbose_name_plural = _("member imports")
 
     def __str__(self):
-        return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})"
+        return (
+            f"{self.file_name} ({timezone.localtime(self.created_at):%Y-%m-%d %H:%M})"
+        )
 
     @property
     def is_finished(self):

@@ -68,7 +68,7 @@ def test_a_membership_manager_imports_members_and_approves_an_application(
 
     # A file with two bad rows: both are reported, by spreadsheet row and column.
     members_link.click()
-    page.get_by_role("link", name="Import").click()
+    page.get_by_role("link", name="Import", exact=True).click()
     upload(page, HEADER + GOOD + BAD_TIER + BAD_COUNTRY)
     problems = page.locator("table.import-problems tbody tr")
     expect(problems).to_have_count(2)

@@ -4,11 +4,16 @@ The limits are lowered here so that a "long" file has a few dozen rows;
 the admin's form and the worker's task are the real ones.
 """
 
+import os
+import subprocess
+import sys
+
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core import mail
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
@@ -21,7 +26,7 @@ from tests.factories import (
     SectorFactory,
     TierFactory,
 )
-from tests.helpers import CSV_HEADER, committed, members_xlsx, run_tasks
+from tests.helpers import CSV_HEADER, ROOT, committed, members_xlsx, run_tasks
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("database_tasks")]
 
@@ -245,3 +250,43 @@ def test_only_those_who_may_import_see_the_imports_and_nobody_changes_them(
     )
     assert response.status_code == 403
     assert MemberImport.objects.count() == 1
+
+
+@pytest.mark.once
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_process_imports_the_file_the_admin_kept(
+    admin_client, settings, known
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("a worker process needs a database it can share: PostgreSQL")
+    response = upload(admin_client, csv_file(rows(25)))
+    assert response.status_code == 200
+    record = MemberImport.objects.get()
+    assert record.status == ImportStatus.QUEUED
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:"
+        f"{db['PORT']}/{db['NAME']}",
+        "TASKS_BACKEND": "database",
+        "PRIVATE_ROOT": str(settings.PRIVATE_ROOT),
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "DJANGO_DEBUG": "true",
+        "EMAIL_URL": "consolemail://",
+    }
+    worker = subprocess.run(
+        [sys.executable, "manage.py", "worker", "--batch"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert worker.returncode == 0, worker.stdout + worker.stderr
+    record.refresh_from_db()
+    assert record.status == ImportStatus.DONE, record.problems
+    assert (record.new, record.updated, record.skipped) == (25, 0, 0)
+    assert Member.objects.filter(slug__startswith="m-").count() == 25
+    assert not record.file
+    # The mail of the result, sent by the worker (console backend).
+    assert "Member import done: members.csv" in worker.stdout + worker.stderr
