@@ -326,8 +326,8 @@ def test_every_admin_list_and_form_opens(admin_client):
         )
         add = reverse(f"admin:{opts.app_label}_{opts.model_name}_add")
         # Applications and registrations arrive through the public forms only;
-        # tombstones, sign-in records, background tasks and webhook deliveries
-        # are written by the site itself; representatives are invited from a
+        # tombstones, sign-in records, background tasks, webhook deliveries
+        # and member imports are written by the site itself; representatives are invited from a
         # member's page, and their requests come from the portal.
         written_by_the_site = opts.model_name in {
             "membershipapplication",
@@ -336,6 +336,7 @@ def test_every_admin_list_and_form_opens(admin_client):
             "delivery",
             "representative",
             "changerequest",
+            "memberimport",
         } or opts.app_label in {"axes", "django_tasks_database"}
         expected = 403 if written_by_the_site else 200
         assert admin_client.get(add).status_code == expected, add
