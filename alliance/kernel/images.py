@@ -181,7 +181,6 @@ def render_renditions(instance, source, renditions, rendered_from):
     whether the renditions were written.
     """
     upload = getattr(instance, source)
-    previous = {name: getattr(instance, name).name for name in renditions}
     if upload:
         stem = PurePosixPath(upload.name).stem
         with upload.open("rb") as file:
@@ -202,9 +201,13 @@ def render_renditions(instance, source, renditions, rendered_from):
         for dimension in (field.width_field, field.height_field):
             if dimension:
                 values[dimension] = getattr(instance, dimension)
+    # The renditions this replaces, as stored (the instance may have been
+    # loaded before a worker wrote them).
+    model = type(instance)
+    previous = model._base_manager.filter(pk=instance.pk).values(*renditions).first()
+    previous = previous or {name: getattr(instance, name).name for name in renditions}
     written = (
-        type(instance)
-        ._base_manager.filter(pk=instance.pk, **{source: upload.name or ""})
+        model._base_manager.filter(pk=instance.pk, **{source: upload.name or ""})
         .exclude(**{rendered_from: upload.name or ""})
         .update(**values)
     )

@@ -1,4 +1,4 @@
-"""The kernel's own records: what left the public site, partners' keys, when content last changed."""
+"""The kernel's own records: what left the public site, partners' keys, when content last changed, scheduled releases announced."""
 
 from django.db import models
 from django.utils import timezone
