@@ -4,19 +4,36 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import Country
 from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import XLSX
 from import_export.forms import ImportForm
 from modeltranslation.admin import TabbedTranslationAdmin
 
 from alliance.kernel.admin import HistoryMixin, PrivateFieldsMixin, PublishActionsMixin
 from alliance.kernel.translated import columns
 
-from .models import ApplicationStatus, Member, MembershipApplication, Sector, Tier
-from .resources import ADMIN_ROW_LIMIT, MemberResource, import_problems
-from .services import application_approve, application_reject
+from .models import (
+    ApplicationStatus,
+    ImportStatus,
+    Member,
+    MemberImport,
+    MembershipApplication,
+    Sector,
+    Tier,
+)
+from .resources import (
+    ADMIN_ROW_LIMIT,
+    BACKGROUND_MEGABYTES,
+    BACKGROUND_ROW_LIMIT,
+    MemberResource,
+    column_problems,
+    import_problems,
+)
+from .services import application_approve, application_reject, member_import_queue
 from .spreadsheets import SafeCSV, SafeXLSX
 
 THUMBNAIL_BOX = 48  # pixels: the logo column of the member list
@@ -40,16 +57,27 @@ class SectorAdmin(PublishActionsMixin, TabbedTranslationAdmin):
 
 
 class MemberImportForm(ImportForm):
-    """The import form, refusing files too long to check in one request."""
+    """The import form: a short file is checked here, a long one goes to a worker.
+
+    Up to ADMIN_ROW_LIMIT rows the stock dry run and confirmation follow.
+    A longer file (up to BACKGROUND_ROW_LIMIT rows and BACKGROUND_MEGABYTES)
+    whose columns are right is marked `in_background`: the admin queues it
+    (`member_import_queue`). Longer still, the command imports it.
+    """
 
     def __init__(self, formats, resources, **kwargs):
         super().__init__(formats, resources, **kwargs)
         self.formats = formats
+        self.in_background = False
+        self.rows = 0
 
     def clean(self):
         cleaned = super().clean()
         upload, chosen = cleaned.get("import_file"), cleaned.get("format")
         if upload is None or chosen in (None, ""):
+            return cleaned
+        if upload.size > BACKGROUND_MEGABYTES * 1024 * 1024:
+            self.add_error("import_file", self._too_large())
             return cleaned
         file_format = self.formats[int(chosen)]()
         data = upload.read()
@@ -57,22 +85,45 @@ class MemberImportForm(ImportForm):
         try:
             if not file_format.is_binary():
                 data = data.decode("utf-8-sig")
-            rows = len(file_format.create_dataset(data))
+            dataset = file_format.create_dataset(data)
         except Exception:
             # Unreadable: the import itself says so, as for any file.
             return cleaned
-        if rows > ADMIN_ROW_LIMIT:
-            self.add_error(
-                "import_file",
-                _(
-                    "This file has %(rows)s rows; the admin checks at most %(limit)s "
-                    "at a time. Import it on the server with "
-                    "“manage.py import_members FILE --dry-run”, then without "
-                    "--dry-run, or split it into smaller files."
-                )
-                % {"rows": rows, "limit": ADMIN_ROW_LIMIT},
-            )
+        rows = len(dataset)
+        if rows <= ADMIN_ROW_LIMIT:
+            return cleaned
+        if rows > BACKGROUND_ROW_LIMIT:
+            self.add_error("import_file", self._too_large(rows))
+            return cleaned
+        problems = column_problems(dataset.headers)
+        for problem in problems:
+            self.add_error("import_file", problem)
+        if not problems:
+            self.in_background = True
+            self.rows = rows
+            self.format_name = "xlsx" if isinstance(file_format, XLSX) else "csv"
         return cleaned
+
+    def _too_large(self, rows=None):
+        limits = {
+            "rows": BACKGROUND_ROW_LIMIT,
+            "megabytes": BACKGROUND_MEGABYTES,
+        }
+        if rows is None:
+            message = _(
+                "This file is larger than %(megabytes)s MB, the most the admin "
+                "takes. Import it on the server with "
+                "“manage.py import_members FILE --dry-run”, then without "
+                "--dry-run, or split it into smaller files."
+            )
+        else:
+            message = _(
+                "This file has %(count)s rows; the admin imports at most %(rows)s "
+                "at a time. Import it on the server with "
+                "“manage.py import_members FILE --dry-run”, then without "
+                "--dry-run, or split it into smaller files."
+            )
+        return message % {**limits, "count": rows}
 
 
 class CountryFilter(admin.SimpleListFilter):
@@ -162,13 +213,43 @@ class MemberAdmin(
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("sectors")
 
+    def create_import_form(self, request):
+        # One form per request: the file is read once, by whichever asks first.
+        form = getattr(request, "member_import_form", None)
+        if form is None:
+            form = request.member_import_form = super().create_import_form(request)
+        return form
+
     def import_action(self, request, **kwargs):
+        if request.method == "POST" and self.has_import_permission(request):
+            form = self.create_import_form(request)
+            if form.is_valid() and form.in_background:
+                record = member_import_queue(
+                    upload=form.cleaned_data["import_file"],
+                    file_format=form.format_name,
+                    rows=form.rows,
+                    user=request.user,
+                    site_url=request.build_absolute_uri("/").rstrip("/"),
+                    language=translation.get_language(),
+                )
+                self.message_user(
+                    request,
+                    _(
+                        "The file has %(rows)s rows: it is being imported in the "
+                        "background, with the same checks. This page shows how it "
+                        "ends, and you will get an email."
+                    )
+                    % {"rows": record.rows},
+                )
+                return redirect("admin:members_memberimport_change", record.pk)
         # Every problem of the dry run, in one table of row, column and reason.
         response = super().import_action(request, **kwargs)
         context = getattr(response, "context_data", None)
         if context is None:
             return response
         context["row_limit"] = ADMIN_ROW_LIMIT
+        context["background_row_limit"] = BACKGROUND_ROW_LIMIT
+        context["background_megabytes"] = BACKGROUND_MEGABYTES
         if context.get("result") is not None:
             context["problems"] = import_problems(context["result"], MemberResource())
         return response
@@ -355,3 +436,71 @@ class MembershipApplicationAdmin(PrivateFieldsMixin, admin.ModelAdmin):
             _("%(count)d applications approved; their members wait unpublished.")
             % {"count": approved},
         )
+
+
+@admin.register(MemberImport)
+class MemberImportAdmin(admin.ModelAdmin):
+    """The imports a worker ran or runs: who, when, which file, and what came of it.
+
+    Read-only, for those who may import members (add and change them).
+    """
+
+    list_display = [
+        "file_name",
+        "created_by",
+        "created_at",
+        "rows",
+        "status",
+        "new",
+        "updated",
+        "skipped",
+        "problem_count",
+    ]
+    list_filter = ["status"]
+    date_hierarchy = "created_at"
+    fields = [
+        "file_name",
+        "file_format",
+        "rows",
+        "created_by",
+        "created_at",
+        "status",
+        "started_at",
+        "finished_at",
+        "new",
+        "updated",
+        "skipped",
+    ]
+    readonly_fields = fields
+    change_form_template = "admin/members/memberimport/change_form.html"
+
+    def _may_import(self, request):
+        return request.user.has_perm("members.add_member") and request.user.has_perm(
+            "members.change_member"
+        )
+
+    def has_module_permission(self, request):
+        return self._may_import(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._may_import(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("problems"))
+    def problem_count(self, obj):
+        return len(obj.problems)
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        if obj is not None:
+            context["problems"] = obj.problems
+            context["import_finished"] = obj.is_finished
+            context["import_failed"] = obj.status == ImportStatus.FAILED
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)

@@ -1,3 +1,6 @@
+import uuid
+from pathlib import PurePosixPath
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, Prefetch, Q
@@ -7,11 +10,13 @@ from django_countries.fields import CountryField
 
 from alliance.kernel.images import (
     LOGO_RENDITIONS,
-    render_renditions,
+    beside_renditions,
+    renditions_follow,
     size_field,
     validate_logo,
 )
 from alliance.kernel.links import WebAddressField
+from alliance.kernel.private_files import private_storage
 from alliance.kernel.publishing import (
     Publishable,
     PublishableQuerySet,
@@ -239,7 +244,7 @@ class Member(Publishable):
     )
     logo_width = size_field()
     logo_height = size_field()
-    # Renditions of the logo, made on save; public pages use these, never the upload.
+    # Renditions of the logo, made by a task after a save; public pages use these, never the upload.
     logo_small = models.ImageField(
         upload_to=member_logo_path,
         blank=True,
@@ -307,6 +312,9 @@ class Member(Publishable):
     contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
     internal_notes = models.TextField(_("internal notes"), blank=True)
 
+    # The renditions of each image field, made by a task after a save (alliance/kernel/images.py).
+    image_renditions = {"logo": (LOGO_RENDITIONS, "logo_rendered_from")}
+
     objects = MemberQuerySet.as_manager()
 
     class Meta:
@@ -332,16 +340,11 @@ class Member(Publishable):
     def save(self, *args, **kwargs):
         if self.tier_id is not None:
             self.tier_order = self.tier.directory_rank
-        super().save(*args, **kwargs)
-        if (self.logo.name or "") != self.logo_rendered_from:
-            self.render_logo()
+        super().save(*args, **beside_renditions(self, kwargs))
+        renditions_follow(self, "logo")
 
     def get_absolute_url(self):
         return slug_url("members:member-detail", self.slug)
-
-    def render_logo(self):
-        """Make (or clear) the small and large renditions of the current logo."""
-        render_renditions(self, "logo", LOGO_RENDITIONS, "logo_rendered_from")
 
     @property
     def display_name(self):
@@ -455,3 +458,78 @@ class MemberSearchDocument(SearchDocument):
         primary_key=True,
         related_name="search_document",
     )
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+def member_import_path(instance, filename):
+    # A name of our own: the file's name as uploaded is kept in `file_name`.
+    suffix = PurePosixPath(filename).suffix.lower()
+    return f"member-imports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+class MemberImport(models.Model):
+    """A spreadsheet of members too long for one request, imported by a worker. Never public.
+
+    The file waits in private storage (never in the served media) until
+    the worker has imported it, with the admin's checks: a file with any
+    bad row imports nothing, and its problems are kept here as the admin's
+    dry run lists them (row as the spreadsheet numbers it, column, reason).
+    """
+
+    private_content = True  # its changes leave the public pages as they are
+
+    file = models.FileField(
+        _("file"),
+        upload_to=member_import_path,
+        storage=private_storage,
+        max_length=255,
+        blank=True,
+    )
+    file_name = models.CharField(_("file name"), max_length=255)
+    file_format = models.CharField(_("format"), max_length=10)
+    rows = models.PositiveIntegerField(_("rows"))
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=ImportStatus.choices,
+        default=ImportStatus.QUEUED,
+        db_index=True,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    # The uploader's language when they uploaded: the mail of the result's.
+    language = models.CharField(max_length=10, default="en", editable=False)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    new = models.PositiveIntegerField(_("new"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    skipped = models.PositiveIntegerField(_("unchanged"), default=0)
+    # Each problem as {"row": 3, "column": "tier", "message": "..."}; a row
+    # of None is a problem of the whole file.
+    problems = models.JSONField(_("problems"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("member import")
+        verbose_name_plural = _("member imports")
+
+    def __str__(self):
+        return (
+            f"{self.file_name} ({timezone.localtime(self.created_at):%Y-%m-%d %H:%M})"
+        )
+
+    @property
+    def is_finished(self):
+        return self.status in (ImportStatus.DONE, ImportStatus.FAILED)

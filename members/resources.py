@@ -6,8 +6,9 @@ duplicating them. Tier and sectors are given by slug (sectors separated by
 changes nothing, and the dry run lists every problem of every row (as the
 spreadsheet numbers its rows, with the column and the reason): an unknown
 tier, sector or country is reported, never silently dropped. The admin
-checks files of up to ADMIN_ROW_LIMIT rows in one request; larger ones go
-through `manage.py import_members`, which runs the same checks.
+checks files of up to ADMIN_ROW_LIMIT rows in one request; larger ones are
+imported by a worker (a `MemberImport` records the result), and the
+largest go through `manage.py import_members`; all run the same checks.
 
 Tiers, sectors and the file's existing members are read once per import
 (`before_import`), not once per row: the rows then cost only their own
@@ -29,9 +30,12 @@ from alliance.kernel.translated import columns
 from .models import Member, Sector, Tier
 from .spreadsheets import unescape_formula
 
-# Rows the admin checks in one request; a larger file is refused with the
-# name of the command that imports it.
+# Rows the admin checks in one request; a larger file is imported by a
+# worker (members.services.member_import_queue), up to BACKGROUND_ROW_LIMIT
+# rows and BACKGROUND_MEGABYTES; past those, the command imports it.
 ADMIN_ROW_LIMIT = 2000
+BACKGROUND_ROW_LIMIT = 50_000
+BACKGROUND_MEGABYTES = 5  # as the web server takes (deploy/nginx/site.conf)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -204,8 +208,11 @@ class MemberResource(resources.ModelResource):
         ]
         export_order = fields
 
-    def __init__(self, **kwargs):
+    def __init__(self, *, history_user=None, **kwargs):
         super().__init__(**kwargs)
+        # Who the versions of the members are by, where no request says
+        # (an import run by a worker for the user who uploaded the file).
+        self.history_user = history_user
         # Filled by before_import; None means "ask the database", as stock.
         self.members_by_slug = None
         self.tier_ids = set()
@@ -320,7 +327,9 @@ class MemberResource(resources.ModelResource):
                 del instance.skip_history_when_saving
         if waited:
             history_of(Member).record(
-                instance, created=getattr(instance, "_created_by_import", False)
+                instance,
+                created=getattr(instance, "_created_by_import", False),
+                user=self.history_user,
             )
 
     def _save_sectors(self, instance, row, **kwargs):
@@ -338,3 +347,27 @@ class MemberResource(resources.ModelResource):
         else:
             instance.sectors.set(sectors)
         instance._imported_m2m = {"sectors": sectors}
+
+
+def column_problems(headers):
+    """What is wrong with a file's header row, as messages (none when it is fine).
+
+    Every column must be one the import knows (a misspelt one would
+    otherwise be left out without a word), and `slug`, which matches rows
+    to members, must be there.
+    """
+    known = [field.column_name for field in MemberResource().get_import_fields()]
+    headers = [str(header or "").strip() for header in headers or []]
+    problems = []
+    if "slug" not in headers:
+        problems.append(_("The file has no “slug” column."))
+    unknown = [header for header in headers if header not in known]
+    if unknown:
+        problems.append(
+            _("Unknown columns: %(unknown)s. The columns are: %(known)s.")
+            % {
+                "unknown": ", ".join(f"“{header}”" for header in unknown),
+                "known": ", ".join(known),
+            }
+        )
+    return problems

@@ -1,5 +1,6 @@
 """Writes that span models or reach outside: applications, notifications."""
 
+import dataclasses
 import logging
 
 from django.conf import settings
@@ -7,15 +8,25 @@ from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from import_export.formats.base_formats import CSV, XLSX
 
 from alliance.kernel import translated
 from alliance.kernel.tasks import enqueue_on_commit, task
 
-from .models import ApplicationStatus, Member, MembershipApplication, Tier
+from .models import (
+    ApplicationStatus,
+    ImportStatus,
+    Member,
+    MemberImport,
+    MembershipApplication,
+    Tier,
+)
+from .resources import MemberResource, Problem, import_problems
 
 logger = logging.getLogger(__name__)
 
@@ -226,3 +237,147 @@ def application_reject(*, application, reviewed_by, reason):
     )
     enqueue_on_commit(application_tell_decision, application_id=application.pk)
     return application
+
+
+# --- Imports too long for one request ---------------------------------------
+
+# The formats of a queued import, by the name it records.
+IMPORT_FORMATS = {"csv": CSV, "xlsx": XLSX}
+
+
+def read_import_file(data, file_format):
+    """A tablib dataset of a CSV (UTF-8) or XLSX file's bytes; ValueError if unreadable."""
+    input_format = IMPORT_FORMATS[file_format]()
+    try:
+        return input_format.create_dataset(
+            data if input_format.is_binary() else data.decode("utf-8-sig")
+        )
+    except Exception as error:
+        raise ValueError(
+            _("The file cannot be read as %(format)s.")
+            % {"format": file_format.upper()}
+        ) from error
+
+
+@transaction.atomic
+def member_import_queue(*, upload, file_format, rows, user, site_url, language):
+    """Keep an uploaded spreadsheet in private storage and have a worker import it.
+
+    The import starts once this transaction commits; the uploader is told
+    the result by mail and sees it in the admin (`MemberImport`).
+    """
+    record = MemberImport(
+        file_name=upload.name[:255],
+        file_format=file_format,
+        rows=rows,
+        created_by=user,
+        language=language or "en",
+    )
+    upload.seek(0)
+    record.file.save(upload.name, upload, save=False)
+    record.save()
+    enqueue_on_commit(member_import_run, import_id=record.pk, site_url=site_url)
+    return record
+
+
+@task
+def member_import_run(*, import_id, site_url):
+    """Import a queued spreadsheet of members, all of it or nothing, and record the result.
+
+    The checks are the admin's (`MemberResource`): a file with any bad row
+    imports nothing, and its problems are recorded as the dry run lists
+    them. Run twice, it imports once: only a queued import is taken (or a
+    failed one whose file is still there: it stopped on an error of the
+    site, not of the file, and may be run again from the failed tasks).
+    The file, which holds private contacts, is deleted once the result is
+    recorded.
+    """
+    taken = (
+        MemberImport.objects.filter(pk=import_id)
+        .filter(
+            Q(status=ImportStatus.QUEUED)
+            | Q(status=ImportStatus.FAILED, problems=[], file__gt="")
+        )
+        .update(status=ImportStatus.RUNNING, started_at=timezone.now())
+    )
+    if not taken:
+        return False
+    record = MemberImport.objects.select_related("created_by").get(pk=import_id)
+    try:
+        with record.file.open("rb") as file:
+            data = file.read()
+        dataset = read_import_file(data, record.file_format)
+    except (OSError, ValueError) as error:
+        _import_finish(record, site_url, problems=[Problem(None, "", str(error))])
+        return False
+    resource = MemberResource(history_user=record.created_by)
+    try:
+        result = resource.import_data(
+            dataset,
+            dry_run=False,
+            raise_errors=False,
+            use_transactions=True,
+            user=record.created_by,
+        )
+    except Exception:
+        # An error of the site, not of the file: the task fails (listed in
+        # the admin, to run again), and the record says so meanwhile.
+        MemberImport.objects.filter(pk=record.pk).update(
+            status=ImportStatus.FAILED, finished_at=timezone.now()
+        )
+        logger.exception("Member import %s stopped on an error", record.pk)
+        raise
+    _import_finish(
+        record, site_url, problems=import_problems(result, resource), result=result
+    )
+    return record.status == ImportStatus.DONE
+
+
+def _import_finish(record, site_url, *, problems, result=None):
+    record.problems = [dataclasses.asdict(problem) for problem in problems]
+    if problems or result is None:
+        record.status = ImportStatus.FAILED
+    else:
+        record.status = ImportStatus.DONE
+        record.new = result.totals["new"]
+        record.updated = result.totals["update"]
+        record.skipped = result.totals["skip"]
+    record.finished_at = timezone.now()
+    if record.file:
+        record.file.delete(save=False)
+    record.save()
+    enqueue_on_commit(member_import_tell, import_id=record.pk, site_url=site_url)
+
+
+@task
+def member_import_tell(*, import_id, site_url):
+    """Tell the uploader how their import ended, in the language they uploaded in."""
+    record = MemberImport.objects.select_related("created_by").get(pk=import_id)
+    user = record.created_by
+    if user is None or not user.email:
+        return False
+    with translation.override(record.language):
+        subject = (
+            _("Member import done: %(file)s")
+            if record.status == ImportStatus.DONE
+            else _("Member import failed: %(file)s")
+        ) % {"file": record.file_name}
+        send_mail(
+            subject=single_line(subject),
+            message=render_to_string(
+                "members/email/member_import_result.txt",
+                {
+                    "record": record,
+                    "problems": record.problems[:MAILED_PROBLEMS],
+                    "more_problems": max(0, len(record.problems) - MAILED_PROBLEMS),
+                    "admin_url": f"{site_url}/admin/members/memberimport/{record.pk}/change/",
+                },
+            ),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[user.email],
+        )
+    return True
+
+
+# A mail lists this many problems; the admin shows every one.
+MAILED_PROBLEMS = 20

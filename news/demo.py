@@ -12,6 +12,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
+from alliance.kernel.images import render_image
 from alliance.kernel.publishing import Status
 from alliance.kernel.records import upsert
 from alliance.kernel.rich_text import with_markdown_converted
@@ -331,6 +332,8 @@ def load(log):
         image = article.cover_image
         if cover and (not image or not image.storage.exists(image.name)):
             image.save(f"{slug}.jpg", draw_cover(cover), save=True)
+            # Made here, not by a worker: the demo shows its pictures at once.
+            render_image.call(label="news.article", pk=article.pk, source="cover_image")
         log(action, article)
 
     now = timezone.now()

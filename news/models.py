@@ -5,8 +5,9 @@ from django.utils.translation import gettext_lazy as _
 
 from alliance.kernel.images import (
     COVER_RENDITIONS,
-    render_renditions,
+    beside_renditions,
     rendition_field,
+    renditions_follow,
     size_field,
     srcset,
     validate_picture,
@@ -144,7 +145,7 @@ class Article(Publishable):
     )
     cover_width = size_field()
     cover_height = size_field()
-    # Renditions of the cover, made on save (alliance/kernel/images.py); pages and
+    # Renditions of the cover, made by a task after a save (alliance/kernel/images.py); pages and
     # the API use these, never the upload.
     cover_small = rendition_field(article_cover_path, "cover_small")
     cover_small_width = size_field()
@@ -195,6 +196,8 @@ class Article(Publishable):
         help_text=_("The article appears at this time. A future time schedules it."),
     )
 
+    # The renditions of each image field, made by a task after a save (alliance/kernel/images.py).
+    image_renditions = {"cover_image": (COVER_RENDITIONS, "cover_rendered_from")}
     summary_title = "title"
 
     objects = ArticleQuerySet.as_manager()
@@ -218,9 +221,8 @@ class Article(Publishable):
         return self.title
 
     def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        if (self.cover_image.name or "") != self.cover_rendered_from:
-            self.render_cover()
+        super().save(*args, **beside_renditions(self, kwargs))
+        renditions_follow(self, "cover_image")
 
     def get_absolute_url(self):
         return slug_url("news:article-detail", self.slug)
@@ -229,10 +231,6 @@ class Article(Publishable):
     def public_event(self):
         """The event the article reports on, when it is public; else None."""
         return if_published(self.event)
-
-    def render_cover(self):
-        """Make (or clear) the renditions of the current cover image."""
-        render_renditions(self, "cover_image", COVER_RENDITIONS, "cover_rendered_from")
 
     @property
     def cover_srcset(self):

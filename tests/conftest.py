@@ -91,8 +91,9 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
-    """Keep uploaded files of a test out of the real media folder."""
+    """Keep uploaded files of a test out of the real media and private folders."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_ROOT = tmp_path / "private"
 
 
 @pytest.fixture(autouse=True)

@@ -22,7 +22,14 @@ from alliance.content.models import (
 )
 from alliance.kernel.changes import content_changed
 from alliance.kernel.publishing import Status
-from members.models import Member, MembershipApplication, Sector, Tier
+from members.models import (
+    ImportStatus,
+    Member,
+    MemberImport,
+    MembershipApplication,
+    Sector,
+    Tier,
+)
 from news.models import Article, Tag
 from portal.models import ChangeRequest, Representative, member_values
 from registrations.models import Registration, RegistrationSettings
@@ -86,6 +93,19 @@ class MembershipApplicationFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = MembershipApplication
+
+
+class MemberImportFactory(factory.django.DjangoModelFactory):
+    """A finished import of a long file (the file itself is gone once imported)."""
+
+    file_name = "members.xlsx"
+    file_format = "xlsx"
+    rows = 2500
+    status = ImportStatus.DONE
+    new = 2500
+
+    class Meta:
+        model = MemberImport
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -23,6 +23,8 @@
 - `XSS_VECTORS`, `DANGEROUS_TAGS` and `Inspector`: what no rendered body
   may keep.
 - `CHROMIUM` and `CHROMIUM_ARGS`: the browser the browser tests drive.
+- `committed()`: run a block's commit hooks (queued tasks) at its end;
+  `run_tasks()`: run the database queue's tasks as a worker does.
 - `REDIS_URL` (`TEST_REDIS_URL`) and `redis_available()`: the Redis the
   tests may use.
 
@@ -30,6 +32,7 @@ This module is imported by test modules; `conftest.py` holds only fixtures
 and hooks, and no test module imports another.
 """
 
+import contextlib
 import io
 import json
 import os
@@ -634,6 +637,18 @@ def application_data(**overrides):
         "website": "https://orbit.example",
     }
     return {**data, **overrides}
+
+
+@contextlib.contextmanager
+def committed():
+    """Run the block as if its transaction committed: the tasks it queues run at its end.
+
+    A test's transaction never commits, so what waits for the commit (the
+    renditions of an upload, mails) would never be queued. With the
+    immediate task backend of the tests the tasks run then and there.
+    """
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        yield
 
 
 def run_tasks():

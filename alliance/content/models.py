@@ -10,8 +10,9 @@ from django_countries.fields import CountryField
 
 from alliance.kernel.images import (
     SCENARIO_RENDITIONS,
-    render_renditions,
+    beside_renditions,
     rendition_field,
+    renditions_follow,
     size_field,
     srcset,
     validate_picture,
@@ -319,7 +320,7 @@ class Scenario(Publishable):
     )
     image_width = size_field()
     image_height = size_field()
-    # Renditions of the image, made on save (alliance/kernel/images.py); pages and
+    # Renditions of the image, made by a task after a save (alliance/kernel/images.py); pages and
     # the API use these, never the upload.
     image_small = rendition_field("scenarios/", "image_small")
     image_small_width = size_field()
@@ -339,6 +340,8 @@ class Scenario(Publishable):
         verbose_name=_("members"),
     )
 
+    # The renditions of each image field, made by a task after a save (alliance/kernel/images.py).
+    image_renditions = {"image": (SCENARIO_RENDITIONS, "image_rendered_from")}
     summary_title = "title"
 
     objects = ScenarioQuerySet.as_manager()
@@ -355,9 +358,8 @@ class Scenario(Publishable):
         return self.title
 
     def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        if (self.image.name or "") != self.image_rendered_from:
-            self.render_image()
+        super().save(*args, **beside_renditions(self, kwargs))
+        renditions_follow(self, "image")
 
     def clean(self):
         unknown = set(self.space_data or []) - set(SpaceData.values)
@@ -371,10 +373,6 @@ class Scenario(Publishable):
 
     def get_absolute_url(self):
         return slug_url("alliance:scenario-detail", self.slug)
-
-    def render_image(self):
-        """Make (or clear) the renditions of the current image."""
-        render_renditions(self, "image", SCENARIO_RENDITIONS, "image_rendered_from")
 
     @property
     def image_srcset(self):

@@ -4,19 +4,26 @@ Member logos, article covers and scenario images share them. An upload is
 accepted only if its content decodes as a raster image in an allowed format,
 within a file size and pixel limit (SVG is refused: it can carry scripts).
 Public pages and the API never show the upload itself: they use WebP
-renditions, made when the upload changes, whose sizes are kept in the
-database so that pages never open image files.
+renditions, made by a background task when the upload changes (until it
+has run, the previous renditions or no image), whose sizes are kept in
+the database so that pages never open image files.
 """
 
 import dataclasses
+import functools
 import io
 from pathlib import PurePosixPath
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import models
+from django.db import models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from alliance.kernel.changes import content_changed
+from alliance.kernel.tasks import enqueue_on_commit, task
 
 ALLOWED_FORMATS = {"PNG", "JPEG", "WEBP", "GIF"}
 
@@ -165,15 +172,15 @@ def render_renditions(instance, source, renditions, rendered_from):
 
     `renditions` maps each rendition's ImageField name to its box (see
     make_rendition); `rendered_from` names the field that remembers which
-    upload they were made from, so that a save without a new upload does
-    nothing. The new names and sizes are written with one UPDATE, not a
-    second save().
+    upload they were made from. The new names and sizes are written with
+    one UPDATE, not a second save(), and only while the row still holds
+    this upload and nobody rendered it meanwhile: otherwise the files just
+    made are removed and nothing is written (the task of the newer upload
+    makes its own). The previous renditions are removed once the new ones
+    are committed, so a page never links to a file that is gone. Answer
+    whether the renditions were written.
     """
     upload = getattr(instance, source)
-    for name in renditions:
-        previous = getattr(instance, name)
-        if previous:
-            previous.delete(save=False)
     if upload:
         stem = PurePosixPath(upload.name).stem
         with upload.open("rb") as file:
@@ -183,6 +190,9 @@ def render_renditions(instance, source, renditions, rendered_from):
                 getattr(instance, name).save(
                     f"{stem}-{width}.webp", rendition, save=False
                 )
+    else:
+        for name in renditions:
+            setattr(instance, name, None)
     setattr(instance, rendered_from, upload.name or "")
     values = {rendered_from: getattr(instance, rendered_from)}
     for name in renditions:
@@ -191,7 +201,114 @@ def render_renditions(instance, source, renditions, rendered_from):
         for dimension in (field.width_field, field.height_field):
             if dimension:
                 values[dimension] = getattr(instance, dimension)
-    type(instance)._base_manager.filter(pk=instance.pk).update(**values)
+    # The renditions this replaces, as stored (the instance may have been
+    # loaded before a worker wrote them).
+    model = type(instance)
+    previous = model._base_manager.filter(pk=instance.pk).values(*renditions).first()
+    previous = previous or {name: getattr(instance, name).name for name in renditions}
+    written = (
+        model._base_manager.filter(pk=instance.pk, **{source: upload.name or ""})
+        .exclude(**{rendered_from: upload.name or ""})
+        .update(**values)
+    )
+    storage = {name: getattr(instance, name).storage for name in renditions}
+    if written:
+        gone = [(storage[name], old) for name, old in previous.items() if old]
+    else:
+        gone = [(storage[name], values[name]) for name in renditions if values[name]]
+        for name, old in previous.items():
+            setattr(instance, name, old)
+    transaction.on_commit(functools.partial(_remove_files, gone))
+    return bool(written)
+
+
+def _remove_files(files):
+    for storage, name in files:
+        storage.delete(name)
+
+
+def beside_renditions(instance, kwargs):
+    """The keyword arguments of `instance.save()`, leaving its renditions' columns alone.
+
+    Only the rendition task writes them (render_renditions). An object
+    loaded before the worker wrote them and saved afterwards would
+    otherwise write them back as it loaded them: empty, or the previous
+    upload's, whose files are gone. A new row, or a save that names its
+    fields, is saved as asked.
+    """
+    if instance._state.adding or kwargs.get("update_fields") is not None:
+        return kwargs
+    if kwargs.get("force_insert"):
+        return kwargs
+    left = set()
+    for renditions, rendered_from in type(instance).image_renditions.values():
+        left.add(rendered_from)
+        for name in renditions:
+            field = instance._meta.get_field(name)
+            left.update({name, field.width_field, field.height_field} - {None})
+    deferred = instance.get_deferred_fields()
+    kwargs["update_fields"] = [
+        field.name
+        for field in instance._meta.concrete_fields
+        if not field.primary_key
+        and field.name not in left
+        and field.attname not in deferred
+    ]
+    return kwargs
+
+
+def renditions_follow(instance, source):
+    """After a save: have the renditions follow the image field `source`.
+
+    A new upload is rendered by a task once the save commits (a worker
+    makes the WebP copies; the request does not wait for them). Until then
+    pages show the previous renditions, or no image at all, never the
+    upload. A removed upload takes its renditions with it at once. The
+    model names its renditions in `image_renditions` (see render_image).
+    """
+    renditions, rendered_from = type(instance).image_renditions[source]
+    upload = getattr(instance, source)
+    if (upload.name or "") == getattr(instance, rendered_from):
+        return
+    if not upload:
+        render_renditions(instance, source, renditions, rendered_from)
+        return
+    enqueue_on_commit(
+        render_image, label=instance._meta.label_lower, pk=instance.pk, source=source
+    )
+
+
+@task
+def render_image(*, label, pk, source):
+    """Make the renditions of the upload in `source` of row `pk` of model `label`.
+
+    Idempotent: a row whose renditions are of its current upload, or that
+    is gone, is left alone; a row whose upload changed while this ran keeps
+    what the newer upload's task makes. Once written, the public pages and
+    API answers are stale like after any change (the generation moves and
+    the caching proxy purges; `updated_at` moves, so mirrors syncing by
+    `updated_since` fetch the new image addresses), but no webhook event
+    is sent: the save of the upload announced the change already, and
+    the renditions only follow it. Answer whether renditions were written.
+    """
+    model = apps.get_model(label)
+    renditions, rendered_from = model.image_renditions[source]
+    instance = model._base_manager.filter(pk=pk).first()
+    if instance is None:
+        return False
+    upload = getattr(instance, source)
+    if not upload or upload.name == getattr(instance, rendered_from):
+        return False
+    with transaction.atomic():
+        written = render_renditions(instance, source, renditions, rendered_from)
+        if written:
+            if any(field.name == "updated_at" for field in model._meta.concrete_fields):
+                model._base_manager.filter(pk=pk).update(updated_at=timezone.now())
+            content_changed(
+                model,
+                *(relation.related_model for relation in model._meta.related_objects),
+            )
+    return written
 
 
 def srcset(*renditions):

@@ -1,4 +1,4 @@
-"""The kernel's own records: what left the public site, partners' keys, when content last changed."""
+"""The kernel's own records: what left the public site, partners' keys, when content last changed, scheduled releases announced."""
 
 from django.db import models
 from django.utils import timezone
@@ -111,3 +111,30 @@ class ContentChange(models.Model):
 
     def __str__(self):
         return self.changed_at.isoformat()
+
+
+class Release(models.Model):
+    """A scheduled row that went public by the clock, announced once.
+
+    A scheduled article saved several times before its publish time queues
+    one announcement task per save; the first of them to run writes this
+    row (one per object and publish time) with the announcement, in one
+    transaction, and the others find it and announce nothing.
+    """
+
+    model = models.CharField(_("model"), max_length=100)
+    object_pk = models.CharField(_("object"), max_length=64)
+    public_at = models.DateTimeField(_("public at"))
+    announced_at = models.DateTimeField(_("announced at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("release")
+        verbose_name_plural = _("releases")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["model", "object_pk", "public_at"], name="release_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.model} {self.object_pk} at {self.public_at.isoformat()}"

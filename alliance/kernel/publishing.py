@@ -11,7 +11,7 @@ import functools
 from urllib.parse import urlencode
 
 from django.apps import apps
-from django.db import models
+from django.db import models, transaction
 from django.db.models.signals import m2m_changed, pre_delete
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
@@ -19,6 +19,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from alliance.kernel.changes import Kind, announce, content_changed
+from alliance.kernel.models import Release
 from alliance.kernel.tasks import enqueue_later, task
 from alliance.kernel.tombstones import bury, resource_of, revive
 from alliance.kernel.translated import columns
@@ -127,16 +128,26 @@ def announce_when_public(*, label, pk, at):
     """Announce a scheduled row that went public at `at` by the clock alone.
 
     Nothing is announced if it was withdrawn or rescheduled meanwhile (its
-    new time has a task of its own).
+    new time has a task of its own), nor if this release was announced
+    already (each save of a scheduled row queues a task for its time).
     """
     model = apps.get_model(label)
-    obj = model.objects.filter(pk=pk).first()
-    if obj is None or not obj.is_published:
-        return False
-    goes_public = getattr(obj, model.publish_time_field)
-    if goes_public != datetime.datetime.fromisoformat(at):
-        return False
-    announce(resource_of(model), [obj.slug], Kind.PUBLISHED, time=goes_public)
+    with transaction.atomic():
+        obj = model.objects.filter(pk=pk).first()
+        if obj is None or not obj.is_published:
+            return False
+        goes_public = getattr(obj, model.publish_time_field)
+        if goes_public != datetime.datetime.fromisoformat(at):
+            return False
+        # Once per release, however many saves queued a task for it: a
+        # second task (or two running at once: the unique constraint makes
+        # one wait for the other) finds the row and announces nothing.
+        _release, first = Release.objects.get_or_create(
+            model=label, object_pk=str(pk), public_at=goes_public
+        )
+        if not first:
+            return False
+        announce(resource_of(model), [obj.slug], Kind.PUBLISHED, time=goes_public)
     return True
 
 

@@ -471,12 +471,37 @@ if AWS_STORAGE_BUCKET_NAME:
             )
         ]
 
+# Private files (alliance/kernel/private_files.py): uploads that are never
+# served, such as a member import waiting for the worker. On disk outside
+# the media folder; the web processes and the workers must see the same
+# folder (one machine, or a shared mount). With a bucket: a bucket of their
+# own (PRIVATE_STORAGE_BUCKET_NAME) or the media bucket under `private/`,
+# written private and read with short-lived signed addresses.
+PRIVATE_ROOT = env.path("PRIVATE_ROOT", default=VAR_DIR / "private")
+PRIVATE_STORAGE = {"BACKEND": "alliance.kernel.private_files.PrivateFileSystemStorage"}
+if AWS_STORAGE_BUCKET_NAME:
+    PRIVATE_STORAGE_BUCKET_NAME = env.str("PRIVATE_STORAGE_BUCKET_NAME", default="")
+    PRIVATE_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **MEDIA_STORAGE["OPTIONS"],
+            "bucket_name": PRIVATE_STORAGE_BUCKET_NAME or AWS_STORAGE_BUCKET_NAME,
+            "location": "" if PRIVATE_STORAGE_BUCKET_NAME else "private",
+            "custom_domain": None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": 300,
+            "object_parameters": {},
+        },
+    }
+
 # Hashed, compressed names let browsers cache assets for a year; they need
 # `collectstatic`, which the production instructions run. Development and
 # tests serve the files as they are.
 STATIC_MANIFEST = env.bool("DJANGO_STATIC_MANIFEST", default=not DEBUG)
 STORAGES = {
     "default": MEDIA_STORAGE,
+    "private": PRIVATE_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

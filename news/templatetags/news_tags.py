@@ -27,8 +27,9 @@ def article_json_ld(context, article):
     }
     if article.byline:
         data["author"] = {"@type": "Person", "name": article.byline}
-    if article.cover_image:
-        data["image"] = request.build_absolute_uri(article.cover_image.url)
+    # A rendition, as on the page: never the upload itself.
+    if article.cover_large:
+        data["image"] = request.build_absolute_uri(article.cover_large.url)
     if is_safe_link(article.source_url):
         data["isBasedOn"] = article.source_url
     return data

@@ -8,16 +8,17 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from alliance.content.models import Scenario
 from tests.factories import FieldFactory, ScenarioFactory
-from tests.helpers import image_bytes, noise_png
+from tests.helpers import committed, image_bytes, noise_png
 
 pytestmark = pytest.mark.django_db
 
 
 def with_image(size=(1200, 800)):
     scenario = ScenarioFactory(image_alt="Flood map of a river valley")
-    scenario.image.save(
-        "map.png", ContentFile(image_bytes(size, "PNG"), name="map.png"), save=True
-    )
+    with committed():  # the renditions are made by a task after the commit
+        scenario.image.save(
+            "map.png", ContentFile(image_bytes(size, "PNG"), name="map.png"), save=True
+        )
     return Scenario.objects.get(pk=scenario.pk)
 
 
@@ -39,7 +40,10 @@ def scenario_post(upload):
 
 def test_a_good_image_gets_renditions_with_their_sizes_stored(admin_client):
     upload = SimpleUploadedFile("map.png", image_bytes((1200, 800), "PNG"))
-    response = admin_client.post("/admin/alliance/scenario/add/", scenario_post(upload))
+    with committed():
+        response = admin_client.post(
+            "/admin/alliance/scenario/add/", scenario_post(upload)
+        )
     assert response.status_code == 302, response.content.decode()[:3000]
     stored = Scenario.objects.filter(slug="image-test").values_list(
         "image_small", "image_small_width", "image_small_height",

@@ -11,9 +11,10 @@ from django.contrib.auth.models import User
 from django.core import mail
 from playwright.sync_api import expect
 
+from members import admin as members_admin
 from members.models import ApplicationStatus, Member, MembershipApplication
 from tests.factories import MembershipApplicationFactory, SectorFactory, TierFactory
-from tests.helpers import role_group
+from tests.helpers import role_group, run_tasks
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -67,7 +68,7 @@ def test_a_membership_manager_imports_members_and_approves_an_application(
 
     # A file with two bad rows: both are reported, by spreadsheet row and column.
     members_link.click()
-    page.get_by_role("link", name="Import").click()
+    page.get_by_role("link", name="Import", exact=True).click()
     upload(page, HEADER + GOOD + BAD_TIER + BAD_COUNTRY)
     problems = page.locator("table.import-problems tbody tr")
     expect(problems).to_have_count(2)
@@ -102,3 +103,42 @@ def test_a_membership_manager_imports_members_and_approves_an_application(
     assert application.member.status == "draft"
     assert MembershipApplication.objects.get().reviewed_by == manager
     assert [m.to for m in mail.outbox] == [["hello@harbour.example"]]
+
+
+@pytest.mark.usefixtures("database_tasks")
+def test_a_long_file_is_imported_by_the_worker_and_its_result_shown_in_the_admin(
+    live_server, page, manager, settings, monkeypatch, tmp_path
+):
+    # Ten rows are checked in the request here: the 30 below are "long".
+    monkeypatch.setattr(members_admin, "ADMIN_ROW_LIMIT", 10)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    manager.email = "mira@alliance.example"
+    manager.save()
+    TierFactory(slug="member", name="Member")
+    SectorFactory(slug="navigation", name="Navigation")
+    rows = "".join(
+        f"long-{n},Long {n},长 {n},member,navigation,CN,draft\n" for n in range(30)
+    )
+
+    page.goto(live_server.url + "/admin/members/member/import/")
+    page.get_by_label("Username").fill("mira")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    upload(page, HEADER + rows)
+    expect(page.locator(".messagelist")).to_contain_text(
+        "The file has 30 rows: it is being imported in the background"
+    )
+    expect(page.locator(".field-status")).to_contain_text("Queued")
+    expect(page.locator("#import-outcome")).to_contain_text("waiting for")
+    assert Member.objects.count() == 0
+
+    assert run_tasks() == 2  # the worker: the import, then its mail
+    page.reload()
+    expect(page.locator(".field-status")).to_contain_text("Done")
+    expect(page.locator("#import-outcome")).to_contain_text(
+        "Imported: 30 new, 0 updated, 0 unchanged."
+    )
+    assert Member.objects.filter(slug__startswith="long-").count() == 30
+    [message] = mail.outbox
+    assert message.to == ["mira@alliance.example"]
+    page.screenshot(path=str(tmp_path / "member-import-done.png"), full_page=True)

@@ -20,6 +20,7 @@ from django.db import connection
 from playwright.sync_api import expect
 
 from alliance.kernel.roles import sync_roles
+from tests.factories import DeliveryFactory
 from tests.helpers import ROOT, role_group
 
 pytestmark = [
@@ -183,3 +184,26 @@ def test_a_partner_mirror_follows_an_article_published_and_withdrawn(
     finally:
         for process in processes:
             process.stop()
+
+
+def test_send_again_is_drawn_like_the_admins_own_tools(live_server, page, tmp_path):
+    User.objects.create_superuser("secretariat", "sec@example.org", PASSWORD)
+    delivery = DeliveryFactory()
+    log_in(page, live_server, "secretariat")
+    page.goto(f"{live_server.url}/admin/webhooks/delivery/{delivery.pk}/change/")
+    button = page.get_by_role("button", name="Send again")
+    history = page.locator(".object-tools a.historylink")
+    expect(button).to_be_visible()
+    expect(history).to_be_visible()
+    look = (
+        "e => { const s = getComputedStyle(e); return [s.borderRadius,"
+        " s.backgroundColor, s.color, s.textTransform, s.fontSize, s.fontWeight,"
+        " s.paddingTop, s.paddingLeft, s.letterSpacing, s.borderTopWidth]; }"
+    )
+    assert button.evaluate(look) == history.evaluate(look)
+    # Side by side, on one line, of one height.
+    box, other = button.bounding_box(), history.bounding_box()
+    assert abs(box["y"] - other["y"]) < 1 and abs(box["height"] - other["height"]) < 1
+    page.screenshot(path=str(tmp_path / "send-again.png"))
+    button.click()
+    expect(page.locator(".messagelist")).to_contain_text("will be sent again")

@@ -17,7 +17,13 @@ from tests.factories import (
     SectorFactory,
     TierFactory,
 )
-from tests.helpers import CSV_HEADER, logo_post, members_xlsx, png_bytes
+from tests.helpers import (
+    CSV_HEADER,
+    committed,
+    logo_post,
+    members_xlsx,
+    png_bytes,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -170,9 +176,10 @@ def test_a_real_logo_is_stored_with_small_renditions(admin_client):
     upload = SimpleUploadedFile(
         "logo.png", png_bytes((800, 400)), content_type="image/png"
     )
-    response = admin_client.post(
-        "/admin/members/member/add/", logo_post(tier, sector, upload)
-    )
+    with committed():  # the renditions are made by a task after the commit
+        response = admin_client.post(
+            "/admin/members/member/add/", logo_post(tier, sector, upload)
+        )
     assert response.status_code == 302, response.content.decode()[:2000]
     member = Member.objects.get(slug="logo-test")
     assert (member.logo_width, member.logo_height) == (800, 400)
@@ -185,11 +192,12 @@ def test_a_real_logo_is_stored_with_small_renditions(admin_client):
 def test_the_member_list_shows_the_small_logo_rendition_not_the_upload(
     admin_client,
 ):
-    member = MemberFactory(
-        logo=SimpleUploadedFile(
-            "wide.png", png_bytes((800, 400)), content_type="image/png"
+    with committed():
+        member = MemberFactory(
+            logo=SimpleUploadedFile(
+                "wide.png", png_bytes((800, 400)), content_type="image/png"
+            )
         )
-    )
     member.refresh_from_db()
     html = admin_client.get("/admin/members/member/").content.decode()
     thumbnail = re.search(r'<img [^>]*class="admin-logo"[^>]*>', html).group(0)

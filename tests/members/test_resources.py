@@ -9,7 +9,8 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from members.models import Member
+from members import admin as members_admin
+from members.models import Member, MemberImport
 from members.resources import ADMIN_ROW_LIMIT
 from tests.factories import MemberFactory, SectorFactory, TierFactory
 
@@ -64,9 +65,25 @@ def test_a_dry_run_lists_every_bad_row_with_its_row_column_and_reason(
     assert Member.objects.count() == 0
 
 
-def test_a_file_longer_than_the_admin_checks_is_refused_naming_the_command(
-    admin_client, known
+def test_a_file_longer_than_the_admin_checks_goes_to_the_worker(
+    admin_client, known, database_tasks
 ):
+    rows = "".join(
+        f"m-{n},M {n},成员 {n},member,navigation,CN,draft\n"
+        for n in range(ADMIN_ROW_LIMIT + 1)
+    )
+    response = dry_run(admin_client, HEADER + rows)
+    record = MemberImport.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/admin/members/memberimport/{record.pk}/change/"
+    assert record.rows == ADMIN_ROW_LIMIT + 1
+    assert Member.objects.count() == 0
+
+
+def test_a_file_longer_than_the_worker_takes_is_refused_naming_the_command(
+    admin_client, known, monkeypatch
+):
+    monkeypatch.setattr(members_admin, "BACKGROUND_ROW_LIMIT", ADMIN_ROW_LIMIT)
     rows = "".join(
         f"m-{n},M {n},成员 {n},member,navigation,CN,draft\n"
         for n in range(ADMIN_ROW_LIMIT + 1)
@@ -79,6 +96,7 @@ def test_a_file_longer_than_the_admin_checks_is_refused_naming_the_command(
     )
     assert "manage.py import_members FILE --dry-run" in html
     assert response.context.get("result") is None
+    assert not MemberImport.objects.exists()
     assert Member.objects.count() == 0
 
 

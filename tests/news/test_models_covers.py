@@ -1,24 +1,35 @@
 """Article covers: checked on upload, shown and served only as resized renditions."""
 
 import re
+from pathlib import PurePosixPath
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django_tasks_db.models import DBTaskResult
 from PIL import Image
 
+from alliance.kernel.changes import current_generation, public_change
+from alliance.kernel.images import COVER_RENDITIONS, render_renditions
 from news.models import Article
 from tests.factories import ArticleFactory
-from tests.helpers import image_bytes, noise_png
+from tests.helpers import (
+    committed,
+    image_bytes,
+    noise_png,
+    run_tasks,
+    served_form_data,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 def with_cover(size=(1600, 900), **kwargs):
     article = ArticleFactory(cover_alt="Orbits over the Earth", **kwargs)
-    article.cover_image.save(
-        "cover.jpg", ContentFile(image_bytes(size), name="cover.jpg"), save=True
-    )
+    with committed():  # the renditions are made by a task after the commit
+        article.cover_image.save(
+            "cover.jpg", ContentFile(image_bytes(size), name="cover.jpg"), save=True
+        )
     return Article.objects.get(pk=article.pk)
 
 
@@ -36,7 +47,8 @@ def article_post(upload):
 
 def test_a_good_cover_gets_renditions_with_their_sizes_stored(admin_client):
     upload = SimpleUploadedFile("photo.jpg", image_bytes((1600, 900)), "image/jpeg")
-    response = admin_client.post("/admin/news/article/add/", article_post(upload))
+    with committed():
+        response = admin_client.post("/admin/news/article/add/", article_post(upload))
     assert response.status_code == 302, response.content.decode()[:2000]
     stored = Article.objects.filter(slug="cover-test").values(
         "cover_small", "cover_small_width", "cover_small_height",
@@ -87,9 +99,10 @@ def test_replacing_or_clearing_the_cover_replaces_or_clears_its_renditions():
     article = with_cover()
     old = article.cover_small.name
     storage = article.cover_small.storage
-    article.cover_image.save(
-        "portrait.png", ContentFile(image_bytes((600, 1200), "PNG"), name="p.png")
-    )
+    with committed():
+        article.cover_image.save(
+            "portrait.png", ContentFile(image_bytes((600, 1200), "PNG"), name="p.png")
+        )
     article = Article.objects.get(pk=article.pk)
     assert not storage.exists(old)
     assert (article.cover_small_width, article.cover_small_height) == (480, 960)
@@ -128,7 +141,8 @@ def test_the_article_page_fetches_its_cover_first_not_lazily(client):
         in html
     )
     assert '<meta property="og:image:width" content="960">' in html
-    assert f"{article.cover_image.url}" not in html.split("</head>")[1]
+    # Nowhere, structured data included: never the upload.
+    assert article.cover_image.url not in html
 
 
 def test_the_api_gives_the_rendition_with_its_size_never_the_upload(client):
@@ -164,3 +178,134 @@ def test_migrating_makes_renditions_of_earlier_covers_and_back_deletes_them():
     assert (article.cover_small_width, article.cover_large_width) == (480, 960)
     assert storage.exists(article.cover_small.name)
     assert article.cover_rendered_from == article.cover_image.name
+
+
+def change_cover(admin_client, article, upload):
+    """Replace an article's cover through its change form, as an editor does."""
+    url = f"/admin/news/article/{article.pk}/change/"
+    html = admin_client.get(url).content.decode()
+    data = {**served_form_data(html, "article_form"), "cover_image": upload}
+    with committed():
+        response = admin_client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+
+
+@pytest.mark.usefixtures("database_tasks")
+def test_a_cover_is_rendered_by_the_worker_and_no_page_shows_the_upload_meanwhile(
+    admin_client, client
+):
+    upload = SimpleUploadedFile("photo.jpg", image_bytes((1600, 900)), "image/jpeg")
+    with committed():
+        response = admin_client.post("/admin/news/article/add/", article_post(upload))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    article = Article.objects.get(slug="cover-test")
+    [queued] = DBTaskResult.objects.filter(status="READY")
+    assert queued.task_path == "alliance.kernel.images.render_image"
+    assert article.cover_image and not article.cover_large
+
+    # Before the worker: no image at all, and never the upload.
+    page = client.get(article.get_absolute_url()).content.decode()
+    listing = client.get("/news/").content.decode()
+    api = client.get(f"/api/v1/news/{article.slug}/").json()
+    assert "<img" not in page and article.cover_image.url not in page
+    assert article.cover_image.url not in listing
+    assert api["cover_image"] is None
+
+    assert run_tasks() == 1
+    article.refresh_from_db()
+    large = article.cover_large.url
+    # The pages and answers cached before are stale: the renditions show.
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert f'src="{large}"' in page and article.cover_image.url not in page
+    assert f'src="{article.cover_small.url}"' in client.get("/news/").content.decode()
+    api = client.get(f"/api/v1/news/{article.slug}/").json()
+    assert api["cover_image"]["url"] == f"http://testserver{large}"
+
+    # A new cover: the previous renditions stay until the worker has made
+    # the new ones, then they go.
+    change_cover(
+        admin_client,
+        article,
+        SimpleUploadedFile("new.png", image_bytes((600, 1200), "PNG"), "image/png"),
+    )
+    article.refresh_from_db()
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert f'src="{large}"' in page and article.cover_image.url not in page
+    storage = article.cover_large.storage
+    assert run_tasks() == 1
+    article.refresh_from_db()
+    assert (article.cover_large_width, article.cover_large_height) == (600, 1200)
+    assert article.cover_rendered_from == article.cover_image.name
+    assert not storage.exists(large.removeprefix("/media/"))
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert f'src="{article.cover_large.url}"' in page and large not in page
+
+
+@pytest.mark.usefixtures("database_tasks")
+def test_the_renditions_are_announced_to_caches_but_not_to_partners():
+    article = ArticleFactory(slug="quiet")
+    with committed():
+        article.cover_image.save(
+            "cover.jpg", ContentFile(image_bytes((800, 450)), name="cover.jpg")
+        )
+    before = current_generation()
+    updated = Article.objects.get(pk=article.pk).updated_at
+    heard = []
+
+    def listen(**kwargs):
+        heard.append(kwargs["slugs"])
+
+    public_change.connect(listen)
+    try:
+        assert run_tasks() == 1
+    finally:
+        public_change.disconnect(listen)
+    assert heard == []  # no webhook event: the save of the upload was one
+    assert current_generation() != before  # pages and answers are stale
+    assert Article.objects.get(pk=article.pk).updated_at > updated  # mirrors see it
+
+
+@pytest.mark.usefixtures("database_tasks")
+def test_a_cover_replaced_twice_before_the_worker_runs_is_rendered_once():
+    article = ArticleFactory(slug="twice")
+    for name in ("first.jpg", "second.jpg"):
+        with committed():
+            article.cover_image.save(
+                name, ContentFile(image_bytes((800, 450)), name=name)
+            )
+    assert DBTaskResult.objects.filter(status="READY").count() == 2
+    assert run_tasks() == 2
+    article.refresh_from_db()
+    assert article.cover_rendered_from == article.cover_image.name
+    assert "second" in article.cover_large.name
+    folder = PurePosixPath(article.cover_large.name).parent
+    storage = article.cover_large.storage
+    webp = [name for name in storage.listdir(str(folder))[1] if name.endswith(".webp")]
+    # The second task found the work done: one set of renditions, no strays.
+    assert sorted(webp) == sorted(
+        PurePosixPath(f.name).name for f in (article.cover_small, article.cover_large)
+    )
+
+
+@pytest.mark.usefixtures("database_tasks")
+def test_renditions_of_an_upload_replaced_meanwhile_are_dropped():
+    article = ArticleFactory(slug="raced")
+    with committed():  # queued, not run
+        article.cover_image.save(
+            "first.jpg", ContentFile(image_bytes((800, 450)), name="first.jpg")
+        )
+    # A worker holds the row with its first upload; meanwhile the editor
+    # uploads another one.
+    held = Article.objects.get(pk=article.pk)
+    Article.objects.filter(pk=article.pk).update(cover_image="news/other.jpg")
+    with committed():
+        written = render_renditions(
+            held, "cover_image", COVER_RENDITIONS, "cover_rendered_from"
+        )
+    assert not written
+    stored = Article.objects.get(pk=article.pk)
+    assert not stored.cover_small and not stored.cover_large
+    assert stored.cover_rendered_from == ""
+    folder = str(PurePosixPath(held.cover_image.name).parent)
+    leftovers = held.cover_image.storage.listdir(folder)[1]
+    assert not [name for name in leftovers if name.endswith(".webp")]

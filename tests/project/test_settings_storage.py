@@ -32,7 +32,7 @@ from storages.backends.s3 import S3Storage
 
 from members.models import Member
 from tests.factories import MemberFactory, SectorFactory, TierFactory
-from tests.helpers import logo_post, png_bytes
+from tests.helpers import committed, logo_post, png_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
@@ -231,9 +231,10 @@ def test_a_logo_uploaded_in_the_admin_is_stored_in_the_bucket_and_linked_there(
     upload = SimpleUploadedFile(
         "logo.png", png_bytes((800, 400)), content_type="image/png"
     )
-    response = admin_client.post(
-        "/admin/members/member/add/", logo_post(tier, sector, upload)
-    )
+    with committed():  # the renditions are made by a task after the commit
+        response = admin_client.post(
+            "/admin/members/member/add/", logo_post(tier, sector, upload)
+        )
     assert response.status_code == 302
     member = Member.objects.get(slug="logo-test")
     logo, small, large = (
@@ -274,7 +275,8 @@ def test_a_logo_uploaded_in_the_admin_is_stored_in_the_bucket_and_linked_there(
     data.update(
         {"representatives-TOTAL_FORMS": "0", "representatives-INITIAL_FORMS": "0"}
     )
-    response = admin_client.post(f"/admin/members/member/{member.pk}/change/", data)
+    with committed():  # the files go once the change is committed
+        response = admin_client.post(f"/admin/members/member/{member.pk}/change/", data)
     assert response.status_code == 302
     assert stored_keys(s3_endpoint, bucket) == [logo]
     default_storage.delete(logo)
@@ -287,9 +289,12 @@ def test_a_second_logo_of_the_same_name_does_not_replace_the_first(
     object_storage, s3_endpoint, bucket
 ):
     member = MemberFactory(slug="twice")
-    member.logo.save("logo.png", ContentFile(png_bytes((400, 200))), save=True)
+    with committed():
+        member.logo.save("logo.png", ContentFile(png_bytes((400, 200))), save=True)
     first = member.logo.name
-    member.logo.save("logo.png", ContentFile(png_bytes((300, 300))), save=True)
+    with committed():
+        member.logo.save("logo.png", ContentFile(png_bytes((300, 300))), save=True)
+    member.refresh_from_db()
     assert member.logo.name != first
     # New renditions for the new upload, made because its name is new.
     assert member.logo_rendered_from == member.logo.name
@@ -316,7 +321,8 @@ def test_a_private_bucket_serves_logos_made_public_or_linked_with_a_signature(
     settings.STORAGES = {**settings.STORAGES, "default": configured.STORAGES["default"]}
     settings.CONTENT_SECURITY_POLICY = configured.CONTENT_SECURITY_POLICY
     member = MemberFactory(slug="private")
-    member.logo.save("logo.png", ContentFile(png_bytes((400, 200))), save=True)
+    with committed():
+        member.logo.save("logo.png", ContentFile(png_bytes((400, 200))), save=True)
 
     html = client.get("/members/").content.decode()
     url = re.search(r'<img[^>]* src="([^"]+)"', html).group(1).replace("&amp;", "&")
@@ -367,7 +373,9 @@ def test_a_backup_of_a_bucket_restores_into_another_bucket(
     tmp_path, object_storage, s3_endpoint, bucket, empty_database
 ):
     member = MemberFactory(slug="kept")
-    member.logo.save("kept.png", ContentFile(png_bytes((400, 200))), save=True)
+    with committed():
+        member.logo.save("kept.png", ContentFile(png_bytes((400, 200))), save=True)
+    member.refresh_from_db()
     originals = stored_keys(s3_endpoint, bucket)
     assert len(originals) == 3
 
@@ -420,7 +428,8 @@ def test_a_local_backup_restores_into_a_bucket(
 ):
     # Taken while the media were on disk (the default storage of the tests).
     member = MemberFactory(slug="moved")
-    member.logo.save("moved.png", ContentFile(png_bytes((400, 200))), save=True)
+    with committed():
+        member.logo.save("moved.png", ContentFile(png_bytes((400, 200))), save=True)
     call_command("backup", output=str(tmp_path / "backup"))
     on_disk = sorted(
         path.relative_to(settings.MEDIA_ROOT).as_posix()

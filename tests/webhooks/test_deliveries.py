@@ -11,7 +11,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from standardwebhooks import Webhook, WebhookVerificationError
 
-from alliance.kernel.publishing import Status
+from alliance.kernel.publishing import Status, announce_when_public
 from news.models import Article
 from tests.factories import ArticleFactory, EndpointFactory, TagFactory
 from tests.helpers import run_tasks
@@ -164,6 +164,36 @@ def test_a_scheduled_article_is_announced_when_its_time_comes(
         event = verified(endpoint, request)
         assert event["type"] == "news.published"
         assert event["data"]["slug"] == "at-nine"
+
+
+def test_a_scheduled_article_saved_twice_is_announced_once_at_its_time(
+    receiver, endpoint, commit
+):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        soon = start + datetime.timedelta(hours=1)
+        article = commit(lambda: ArticleFactory(slug="twice", published_at=soon))
+
+        def edit():
+            article.title = "Corrected before its time"
+            article.save()
+
+        commit(edit)
+        # Two saves, two tasks waiting for the same publish time.
+        assert DBTaskResult.objects.filter(status="READY").count() == 2
+        clock.shift(datetime.timedelta(hours=1))
+        run_tasks()
+        [request] = receiver.received
+        assert verified(endpoint, request)["type"] == "news.published"
+        assert Event.objects.filter(slug="twice").count() == 1
+        # Run again from the admin, the task still announces nothing new.
+        assert (
+            announce_when_public.call(
+                label="news.article", pk=article.pk, at=soon.isoformat()
+            )
+            is False
+        )
+        assert Event.objects.filter(slug="twice").count() == 1
 
 
 def test_a_change_that_is_rolled_back_sends_nothing(receiver, endpoint, commit):

@@ -17,7 +17,7 @@ from tests.factories import (
     ParticipationFactory,
     ScenarioFactory,
 )
-from tests.helpers import image_bytes
+from tests.helpers import committed, image_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -153,7 +153,10 @@ def test_the_default_share_image_is_a_1200_by_630_png_in_static():
 
 def test_records_share_their_own_image_rendition(client):
     member = MemberFactory(slug="rocket-co", logo_alt="Rocket Co logo")
-    member.logo.save("logo.png", ContentFile(image_bytes((400, 200), "PNG")), save=True)
+    with committed():  # renditions are made by a task after the commit
+        member.logo.save(
+            "logo.png", ContentFile(image_bytes((400, 200), "PNG")), save=True
+        )
     member = Member.objects.get(pk=member.pk)
     meta = head_of(client, "/members/rocket-co/").meta
     assert meta["og:image"] == ORIGIN + member.logo_large.url
@@ -165,7 +168,10 @@ def test_records_share_their_own_image_rendition(client):
     assert member_data[0]["logo"] == meta["og:image"]
 
     article = ArticleFactory(slug="story", cover_alt="Orbits")
-    article.cover_image.save("c.jpg", ContentFile(image_bytes((1600, 900))), save=True)
+    with committed():  # renditions are made by a task after the commit
+        article.cover_image.save(
+            "c.jpg", ContentFile(image_bytes((1600, 900))), save=True
+        )
     article = Article.objects.get(pk=article.pk)
     meta = head_of(client, "/news/story/").meta
     assert meta["og:image"] == ORIGIN + article.cover_large.url
@@ -174,9 +180,10 @@ def test_records_share_their_own_image_rendition(client):
     assert meta["twitter:card"] == "summary_large_image"
 
     scenario = ScenarioFactory(slug="floods", image_alt="Flood map")
-    scenario.image.save(
-        "m.png", ContentFile(image_bytes((1200, 800), "PNG")), save=True
-    )
+    with committed():  # renditions are made by a task after the commit
+        scenario.image.save(
+            "m.png", ContentFile(image_bytes((1200, 800), "PNG")), save=True
+        )
     scenario.refresh_from_db()
     head = head_of(client, "/scenarios/floods/")
     assert head.meta["og:image"] == ORIGIN + scenario.image_large.url
