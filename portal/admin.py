@@ -7,9 +7,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from alliance.kernel.private_files import image_response
 from alliance.kernel.translated import columns
 from members.admin import MemberAdmin as BaseMemberAdmin
 from members.models import Member, Sector
@@ -212,6 +214,23 @@ class ChangeRequestAdmin(admin.ModelAdmin):
         # A request is never edited here: it is approved or rejected (may_review).
         return False
 
+    def get_urls(self):
+        return [
+            path(
+                "<int:object_id>/proposed-logo/",
+                self.admin_site.admin_view(self.proposed_logo_view),
+                name="portal_changerequest_proposed_logo",
+            ),
+            *super().get_urls(),
+        ]
+
+    def proposed_logo_view(self, request, object_id):
+        """The proposed logo, from the private files, to those who may see the request."""
+        change_request = get_object_or_404(ChangeRequest, pk=object_id)
+        if not self.has_view_permission(request, change_request):
+            raise PermissionDenied
+        return image_response(change_request.logo)
+
     def may_review(self, request):
         opts = self.model._meta
         return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
@@ -296,6 +315,8 @@ def _display(row, value, sector_names, change_request):
         if not value:
             return None
         if value == change_request.logo.name:
-            return change_request.logo.url
+            return reverse(
+                "admin:portal_changerequest_proposed_logo", args=[change_request.pk]
+            )
         return default_storage.url(value)
     return value

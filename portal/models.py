@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.utils import build_localized_fieldname
 
 from alliance.kernel.images import validate_logo
+from alliance.kernel.private_files import private_storage
 from alliance.kernel.translated import columns
 from members.models import Member
 
@@ -138,7 +139,8 @@ class ChangeRequestQuerySet(models.QuerySet):
 
 
 def proposed_logo_path(instance, filename):
-    # An unguessable folder: a proposed logo is not public until approved.
+    # In the private files, never served: a proposed logo is not public until
+    # approved (the review shows it to staff through the admin).
     suffix = PurePosixPath(filename).suffix.lower()[:10]
     return f"portal/proposed-logos/{uuid.uuid4().hex}/logo{suffix}"
 
@@ -176,6 +178,7 @@ class ChangeRequest(models.Model):
     logo = models.ImageField(
         _("proposed logo"),
         upload_to=proposed_logo_path,
+        storage=private_storage,
         max_length=255,
         blank=True,
         validators=[validate_logo],

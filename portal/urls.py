@@ -29,6 +29,11 @@ urlpatterns = [
         views.ChangeRequestView.as_view(),
         name="change-request",
     ),
+    path(
+        "members/<slug:slug>/change/logo/",
+        views.ProposedLogoView.as_view(),
+        name="proposed-logo",
+    ),
     path("members/<slug:slug>/confirm/", views.VerifyView.as_view(), name="verify"),
     path(
         "members/<slug:slug>/withdraw/", views.WithdrawView.as_view(), name="withdraw"

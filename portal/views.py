@@ -22,11 +22,12 @@ from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.generic import FormView, TemplateView
+from django.views.generic import FormView, TemplateView, View
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from alliance.kernel.api.backends import client_address
+from alliance.kernel.private_files import image_response
 from alliance.kernel.shared_cache import count as count_in_window
 from members.models import MembershipApplication
 
@@ -179,6 +180,16 @@ class PortalHomeView(RepresentativeMixin, TemplateView):
             )
         context["organizations"] = organizations
         return context
+
+
+class ProposedLogoView(RepresentativeMixin, View):
+    """The logo proposed in the open request, from the private files, to its representatives."""
+
+    def get(self, request, *args, **kwargs):
+        change_request = self.open_request()
+        if change_request is None:
+            raise Http404("No request is waiting for review.")
+        return image_response(change_request.logo)
 
 
 class ChangeRequestView(RepresentativeMixin, FormView):

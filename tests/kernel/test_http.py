@@ -85,6 +85,7 @@ SAMPLES = {
     "portal:set-password-done": {},
     "portal:two-factor": {},
     "portal:change-request": {"slug": "acme"},
+    "portal:proposed-logo": {"slug": "acme"},
     "portal:verify": {"slug": "acme"},
     "portal:withdraw": {"slug": "acme"},
     "registrations:register": {"slug": "forum"},
@@ -104,6 +105,7 @@ REDIRECTS = {
     "portal:home",
     "portal:two-factor",
     "portal:change-request",
+    "portal:proposed-logo",
     "portal:verify",
     "portal:withdraw",
     # The check-in desk sends whoever is not signed in to sign in.

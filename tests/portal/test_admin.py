@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth.models import User
 from django.core import mail
+from django.test import Client
 
 from portal.models import ChangeRequest, Representative, RequestStatus
 from tests.factories import ChangeRequestFactory, MemberFactory, RepresentativeFactory
@@ -97,6 +98,38 @@ def test_the_review_shows_each_change_side_by_side(manager):
     assert "Proposed logo" in page
     assert "Chengdu" not in page
     assert "Conflict" not in page
+
+
+def test_a_proposed_logo_is_private_and_shown_to_reviewers_only(manager, settings):
+    change_request = ChangeRequestFactory()
+    change_request.logo.save("logo.jpg", png_upload(), save=True)
+    name = change_request.logo.name
+    # Kept in the private files, with no address under the media.
+    assert (settings.PRIVATE_ROOT / name).is_file()
+    assert not (settings.MEDIA_ROOT / name).exists()
+
+    page = manager.get(
+        f"/admin/portal/changerequest/{change_request.pk}/change/"
+    ).content.decode()
+    address = f"/admin/portal/changerequest/{change_request.pk}/proposed-logo/"
+    assert f'src="{address}"' in page
+    assert settings.MEDIA_URL + name not in page
+    response = manager.get(address)
+    assert response.status_code == 200
+    # Served as what it is (a PNG named .jpg), never sniffed, never stored.
+    assert response["Content-Type"] == "image/png"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "no-store" in response["Cache-Control"]
+    assert b"".join(response.streaming_content) == png_upload().read()
+    response.close()
+
+    # Neither anonymous visitors nor editors get it; a request without a logo is a 404.
+    assert Client().get(address).status_code == 302
+    editor = staff_client(Client(), "Editors")
+    assert editor.get(address).status_code == 403
+    bare = ChangeRequestFactory()
+    no_logo = f"/admin/portal/changerequest/{bare.pk}/proposed-logo/"
+    assert manager.get(no_logo).status_code == 404
 
 
 def test_the_list_opens_on_pending_requests(manager):

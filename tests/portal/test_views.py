@@ -38,6 +38,7 @@ ROUTES = {
     "portal:set-password-done": ({}, True),
     "portal:two-factor": ({}, False),
     "portal:change-request": ({"slug": "acme"}, False),
+    "portal:proposed-logo": ({"slug": "acme"}, False),
     "portal:verify": ({"slug": "acme"}, False),
     "portal:withdraw": ({"slug": "acme"}, False),
 }
@@ -106,14 +107,15 @@ def test_another_members_representative_gets_a_404(other_client, acme, name):
     url = reverse(name, kwargs=ROUTES[name][0])
     assert other_client.get(url).status_code == 404
     response = other_client.post(url, {"summary_en": "Hijacked", "name_en": "X"})
-    assert response.status_code == 404
+    # A page that takes no POST says so first, for anyone.
+    assert response.status_code == (405 if name == "portal:proposed-logo" else 404)
     assert ChangeRequest.objects.get().status == RequestStatus.PENDING
     assert ChangeRequest.objects.count() == 1
 
 
 def test_every_portal_page_is_valid_html_in_both_languages(rep_client, acme):
     for name, (kwargs, _public) in ROUTES.items():
-        if name == "portal:logout":
+        if name in ("portal:logout", "portal:proposed-logo"):  # no page
             continue
         for language in ("en", "zh-hans"):
             with translation.override(language):
@@ -302,9 +304,16 @@ def test_proposing_changes_makes_a_pending_request_and_changes_nothing_public(
     assert sector.pk
     assert len(mail.outbox) == 1  # the managers hear of it
 
-    # Editing keeps one open request, pre-filled with what was proposed.
+    # Editing keeps one open request, pre-filled with what was proposed; the
+    # proposed logo is shown from the private files, to the representative only.
     page = rep_client.get("/portal/members/acme/change/").content.decode()
     assert "新的中文介绍" in page
+    assert 'src="/portal/members/acme/change/logo/"' in page
+    logo = rep_client.get("/portal/members/acme/change/logo/")
+    assert logo.status_code == 200 and logo["Content-Type"] == "image/png"
+    assert "no-store" in logo["Cache-Control"]
+    logo.close()
+    assert "proposed-logos" not in page
     proposal(rep_client, acme, summary_en="Launches, better.")
     assert ChangeRequest.objects.count() == 1
     assert ChangeRequest.objects.get().proposed["summary_en"] == "Launches, better."
