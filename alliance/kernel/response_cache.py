@@ -144,10 +144,12 @@ def next_clock_change(generation, now=None):
     moment = datetime.datetime.combine(
         local.date() + datetime.timedelta(days=1), datetime.time.min, local.tzinfo
     )
-    for model in scheduled_models():
-        due = model.objects.next_publish_time(now)
-        if due is not None:
-            moment = min(moment, due)
+    # When the answer expires, not what it shows (`record_keys`).
+    with not_shown():
+        for model in scheduled_models():
+            due = model.objects.next_publish_time(now)
+            if due is not None:
+                moment = min(moment, due)
     _next_change = (generation, moment)
     return moment
 
