@@ -460,11 +460,16 @@ def run_proxy_pass(env, paths, arguments, state):
 
         detail = URLS["news-detail"].format(**state)
         fetch(varnish.base, detail)
-        seconds = proxy.purge_to_fresh(
-            varnish, detail, change, fetch, arguments.duration
-        )
-        article.title_en = title
-        article.save()
+        # The purge is a background task: a worker runs it, as in production.
+        worker = proxy.start_worker(env)
+        try:
+            seconds = proxy.purge_to_fresh(
+                varnish, detail, change, fetch, arguments.duration
+            )
+            article.title_en = title
+            article.save()
+        finally:
+            proxy.stop_worker(worker)
         log(f"  purge to fresh: {seconds}")
     finally:
         varnish.stop()

@@ -114,6 +114,7 @@ def public_tables():
     return tables
 
 
+@functools.cache
 def is_link(model):
     """Whether the model is a many-to-many link table (its own or a declared `through`)."""
     if model._meta.auto_created:
@@ -558,6 +559,9 @@ def settle(shown, model, query, tables, found):
     elif is_public(limited):
         for value in values:
             shown.add_record(limited, value)
+    else:
+        # Children of records the proxy is never told about: a list.
+        shown.add_list(model, base_columns)
 
 
 _END = object()
