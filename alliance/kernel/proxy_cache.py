@@ -163,7 +163,10 @@ def purge_keys(keys, urls=None, attempt=1):
 def purge_changed(sender, tables, keys=(), **kwargs):
     """Purge the keys a committed change named, or everything, in a background task."""
     if enabled():
-        purge_keys.enqueue(keys=list(keys) or [EVERYTHING])
+        # The proxies as the site knows them, whatever the worker's settings.
+        purge_keys.enqueue(
+            keys=list(keys) or [EVERYTHING], urls=list(settings.PROXY_PURGE_URLS)
+        )
 
 
 # --- Changes the clock makes -------------------------------------------------
