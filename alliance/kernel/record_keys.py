@@ -313,6 +313,15 @@ def collected():
         result.append(state)
 
 
+def shown(model, pks):
+    """Name, on the answer being collected, records it shows that were read by
+    hand (inside `not_shown`: a query whose rows the caller knows)."""
+    current = _shown.get()
+    if current is not None and is_public(model):
+        for pk in pks:
+            current.add_record(model, pk)
+
+
 def shown_again(state):
     """Name, on the answer being collected, what a part kept in the cache showed."""
     shown = _shown.get()

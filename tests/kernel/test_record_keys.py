@@ -78,6 +78,23 @@ def test_a_detail_page_names_its_record_and_what_it_shows_in_passing(client, pro
     assert not keys & {"news.article", "members.member", "news.tag", "news.tag-list"}
 
 
+def test_an_api_item_names_the_records_it_nests(client, proxy_on):
+    member = MemberFactory(slug="acme")
+    tag = TagFactory(slug="energy")
+    article = ArticleFactory(slug="grid")
+    article.members.add(member)
+    article.tags.add(tag)
+
+    keys = keys_of(client, "/api/v1/news/grid/")
+
+    assert {
+        f"news.article-{article.pk}",
+        f"members.member-{member.pk}",
+        f"news.tag-{tag.pk}",
+    } <= keys
+    assert not keys & {"news.article", "members.member", "news.tag"}
+
+
 def test_a_list_names_its_list_the_columns_it_chooses_by_and_its_rows(client, proxy_on):
     shown = [ArticleFactory(title=f"Story {number}") for number in range(3)]
 
