@@ -43,7 +43,9 @@ class Varnish:
         subprocess.run(
             ["varnishd", "-a", f"127.0.0.1:{self.port}", "-T", f"127.0.0.1:{free_port()}",
              "-f", str(self.folder / "site.vcl"), "-n", str(self.folder / "work"),
-             "-s", "malloc,256m", "-P", str(self.folder / "pid")],
+             "-s", "malloc,256m", "-P", str(self.folder / "pid"),
+             # As deploy/varnish/site.vcl says: each variant kept as sent.
+             "-p", "http_gzip_support=off"],
             check=True, capture_output=True,
         )  # fmt: skip
         return self

@@ -7,10 +7,12 @@ personal pages go through, never stored.
 """
 
 import datetime
+import gzip
 import os
 import re
 import shutil
 import time
+import urllib.request
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -344,3 +346,27 @@ def test_a_scheduled_articles_answers_are_purged_at_its_time(proxy):
     assert varnish.request("/news/").headers["X-Cache"] == "MISS"
     # A page that shows no article stays in the proxy.
     assert varnish.request("/members/acme/").headers["X-Cache"] == "HIT"
+
+
+def test_compressed_and_plain_answers_are_each_kept_as_the_site_sent_them(proxy):
+    _site, varnish = proxy
+    ArticleFactory(slug="kept", title="Kept story")
+
+    def fetch_gzip():
+        asked = urllib.request.Request(
+            varnish.base + "/news/kept/",
+            headers={"Accept-Encoding": "gzip, deflate, br"},
+        )
+        with urllib.request.urlopen(asked, timeout=30) as answer:
+            return answer.headers, answer.read()
+
+    compressed = [fetch_gzip() for _ in range(2)]
+    plain = [varnish.request("/news/kept/") for _ in range(2)]
+
+    assert [headers["X-Cache"] for headers, _body in compressed] == ["MISS", "HIT"]
+    assert compressed[1][0]["Content-Encoding"] == "gzip"
+    assert b"Kept story" in gzip.decompress(compressed[1][1])
+    # A client that takes no gzip has its own variant, not an unzipped one.
+    assert [a.headers["X-Cache"] for a in plain] == ["MISS", "HIT"]
+    assert "Content-Encoding" not in plain[1].headers
+    assert "Kept story" in plain[1].body
