@@ -161,7 +161,10 @@ def purge_keys(keys, urls=None, attempt=1):
 
 
 def purge_changed(sender, tables, keys=(), **kwargs):
-    """Purge the keys a committed change named, or everything, in a background task."""
+    """Purge the keys a committed change named, or everything (no tables: anything
+    may have changed), in a background task."""
+    if tables and not keys:
+        return  # tables no public answer shows
     if enabled():
         # The proxies as the site knows them, whatever the worker's settings.
         purge_keys.enqueue(
