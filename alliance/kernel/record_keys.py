@@ -88,6 +88,7 @@ def model_key(model):
     return label(model)
 
 
+@functools.cache
 def is_public(model):
     """Whether the public sees this model's rows: a model of a public-content
     app that is not private, or a model that says it is (tombstones)."""
@@ -179,10 +180,14 @@ def changed_columns(instance, before):
     model = type(instance)
     if before is None:
         return columns_of(model)
+    # Through __dict__: a translated field's descriptor would read the active
+    # language's column; a field not loaded (deferred) is not saved.
+    values = instance.__dict__
     return [
         field.column
         for field in model._meta.concrete_fields
-        if before.get(field.attname) != getattr(instance, field.attname, None)
+        if field.attname in values
+        and before.get(field.attname) != values[field.attname]
     ]
 
 
