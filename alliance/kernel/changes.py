@@ -220,6 +220,10 @@ def _keys_of_change(sender, instance, kwargs):
         # lists that go through them.
         model, pk_set = kwargs.get("model"), kwargs.get("pk_set")
         keys |= record_keys.record_keys(type(instance), instance.pk)
+        # `publishing.touch_linked` moves the change time of the side that
+        # shows the links: the lists that choose by it.
+        keys |= record_keys.column_keys(type(instance), ["updated_at"])
+        keys |= record_keys.column_keys(model, ["updated_at"])
         if pk_set is None:
             keys |= record_keys.model_keys(model)
         for pk in pk_set or ():

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from alliance.kernel import record_keys
 from alliance.kernel.changes import (
     Kind,
     announce,
@@ -81,12 +82,14 @@ def touch_referrers(model, pks):
             nesting = referrer.objects.filter(**{f"{relation.field.name}__in": pks})
             public = list(nesting.published().values_list("slug", flat=True))
             if settings.PROXY_PURGE_URLS:
-                # Their answers show these objects' summaries (or lists of them).
+                # Their answers show these objects' summaries, and the lists
+                # that choose by change time gain them.
                 keys_changed(
                     records=[
                         (referrer, pk)
                         for pk in nesting.values_list("pk", flat=True).distinct()
-                    ]
+                    ],
+                    keys=record_keys.column_keys(referrer, ["updated_at"]),
                 )
             nesting.update(updated_at=now)
             announce(resource_of(referrer), public, Kind.UPDATED, time=now)

@@ -161,6 +161,17 @@ def record_keys(model, pk, *, listed=False, columns=()):
     }
 
 
+def column_keys(model, names):
+    """The keys of the lists that choose or order `model`'s records by these
+    fields (by name), for a change that writes them with `update()`."""
+    if not is_public(model):
+        return set()
+    fields = {field.name: field for field in model._meta.concrete_fields}
+    return {
+        f"{label(model)}-by-{fields[name].column}" for name in names if name in fields
+    }
+
+
 def stored_values(instance):
     """The stored values of a record's columns, read before it is saved (None: not stored)."""
     model = type(instance)

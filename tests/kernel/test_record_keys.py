@@ -231,6 +231,8 @@ def test_a_member_renamed_purges_the_articles_that_name_it(proxy_on, purges):
 
     keys = set().union(*purges)
     assert {f"members.member-{member.pk}", f"news.article-{article.pk}"} <= keys
+    # Its change time moved: the API lists asked `updated_since` gain it.
+    assert "news.article-by-updated_at" in keys
 
 
 # --- Purge tasks: retried, scheduled ------------------------------------------
