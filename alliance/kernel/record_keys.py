@@ -76,18 +76,6 @@ def label(model):
     return model._meta.concrete_model._meta.label_lower
 
 
-def record_key(model, pk):
-    return f"{label(model)}-{pk}"
-
-
-def list_key(model):
-    return f"{label(model)}-list"
-
-
-def model_key(model):
-    return label(model)
-
-
 @functools.cache
 def is_public(model):
     """Whether the public sees this model's rows: a model of a public-content
