@@ -2,8 +2,11 @@
 
 An editor publishes, edits and withdraws an article in the admin; each
 change is on the page through the proxy at the next request, because the
-site purged the proxy before the admin answered. Signed-in staff and
-personal pages go through, never stored.
+site purged the proxy before the admin answered (the purge task runs at the
+commit here). Editing one article leaves the other articles' pages in the
+proxy; a member or tag renamed, a deletion and a scheduled article's time
+each drop exactly the answers that show them. Signed-in staff and personal
+pages go through, never stored.
 """
 
 import datetime
