@@ -13,6 +13,7 @@ Standard library only, besides what run.py has set up.
 
 import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -42,7 +43,9 @@ class Varnish:
         subprocess.run(
             ["varnishd", "-a", f"127.0.0.1:{self.port}", "-T", f"127.0.0.1:{free_port()}",
              "-f", str(self.folder / "site.vcl"), "-n", str(self.folder / "work"),
-             "-s", "malloc,256m", "-P", str(self.folder / "pid")],
+             "-s", "malloc,256m", "-P", str(self.folder / "pid"),
+             # As deploy/varnish/site.vcl says: each variant kept as sent.
+             "-p", "http_gzip_support=off"],
             check=True, capture_output=True,
         )  # fmt: skip
         return self
@@ -62,7 +65,27 @@ class Varnish:
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def wrk(url, duration, connections=CONNECTIONS, threads=2):
+def start_worker(env, interval=0.1):
+    """`manage.py worker`, which runs the purge tasks a change enqueues."""
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "manage.py"), "worker", "--interval", str(interval)],
+        cwd=ROOT, env={**env, "TASKS_BACKEND": "database"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def stop_worker(worker):
+    worker.terminate()
+    try:
+        worker.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+
+
+def wrk(url, duration, connections=CONNECTIONS, threads=1):
+    """wrk's figures for `url`. One thread: it keeps 64 connections busy (as many
+    requests per second as two threads), and on a two-core machine a second one
+    holds the core that varnishd's threads would have answered on."""
     # As browsers ask: the proxy keeps answers compressed and sends them so.
     result = subprocess.run(
         ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency",

@@ -426,6 +426,9 @@ def run_proxy_pass(env, paths, arguments, state):
         if name != DEEP or "deep" in state
     }
     rows = {}
+    # The purges are background tasks: a worker runs them, as in production
+    # (started now, so that it is looking at the queue when the edit comes).
+    worker = proxy.start_worker({**env, "PROXY_PURGE_URLS": varnish.base})
     try:
         varnish.start(urllib.parse.urlsplit(base).port)
         app = [server.pid, *workers(server.pid)]
@@ -467,6 +470,7 @@ def run_proxy_pass(env, paths, arguments, state):
         article.save()
         log(f"  purge to fresh: {seconds}")
     finally:
+        proxy.stop_worker(worker)
         varnish.stop()
         stop(server)
     missed = any(row["verdict"] != "PASS" for row in rows.values()) or not (

@@ -262,7 +262,7 @@ class Varnish:
             ["varnishd", "-a", f"127.0.0.1:{self.port}", "-T",
              f"127.0.0.1:{self.admin_port}", "-f", str(self.vcl), "-n",
              str(self.folder / "work"), "-s", "malloc,64m", "-P",
-             str(self.folder / "pid")],
+             str(self.folder / "pid"), "-p", "http_gzip_support=off"],
             check=True, capture_output=True,
         )  # fmt: skip
         wait_for_port(self.port)

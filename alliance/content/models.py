@@ -1,5 +1,7 @@
 """The alliance's own content: scenarios and their fields, events, initiatives, pages."""
 
+import datetime
+
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -184,6 +186,14 @@ class Event(Publishable):
 
     def get_absolute_url(self):
         return slug_url("alliance:event-detail", self.slug)
+
+    def clock_changes(self):
+        """When the clock alone changes what the public sees of it: it becomes past
+        (`EventQuerySet.past`) at midnight after its last day, in the site's time zone."""
+        if not self.ends_on:
+            return []
+        day = self.ends_on + datetime.timedelta(days=1)
+        return [timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))]
 
 
 class ScenarioStage(models.TextChoices):

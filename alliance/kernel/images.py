@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from alliance.kernel import record_keys
 from alliance.kernel.changes import content_changed
 from alliance.kernel.tasks import enqueue_on_commit, task
 
@@ -304,9 +305,12 @@ def render_image(*, label, pk, source):
         if written:
             if any(field.name == "updated_at" for field in model._meta.concrete_fields):
                 model._base_manager.filter(pk=pk).update(updated_at=timezone.now())
+            # The answers that show this record (pages that nest it carry
+            # its key too) and the lists ordered by change time.
             content_changed(
                 model,
-                *(relation.related_model for relation in model._meta.related_objects),
+                records=[(model, pk)],
+                keys=record_keys.record_keys(model, pk, columns=["updated_at"]),
             )
     return written
 

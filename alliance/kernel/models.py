@@ -27,6 +27,9 @@ class Tombstone(models.Model):
         _("removed at"), default=timezone.now, db_index=True
     )
 
+    # The API lists them: a caching proxy names them (`record_keys`).
+    public_content = True
+
     class Meta:
         ordering = ["removed_at", "pk"]
         db_table = "alliance_tombstone"

@@ -11,6 +11,7 @@ import functools
 from urllib.parse import urlencode
 
 from django.apps import apps
+from django.conf import settings
 from django.db import models, transaction
 from django.db.models.signals import m2m_changed, pre_delete
 from django.urls import get_script_prefix, reverse
@@ -18,7 +19,14 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from alliance.kernel.changes import Kind, announce, content_changed
+from alliance.kernel import record_keys
+from alliance.kernel.changes import (
+    Kind,
+    announce,
+    changed_keys,
+    content_changed,
+    keys_changed,
+)
 from alliance.kernel.models import Release
 from alliance.kernel.tasks import enqueue_later, task
 from alliance.kernel.tombstones import bury, resource_of, revive
@@ -74,6 +82,16 @@ def touch_referrers(model, pks):
         if issubclass(referrer, Publishable):
             nesting = referrer.objects.filter(**{f"{relation.field.name}__in": pks})
             public = list(nesting.published().values_list("slug", flat=True))
+            if settings.PROXY_PURGE_URLS:
+                # Their answers show these objects' summaries, and the lists
+                # that choose by change time gain them.
+                keys_changed(
+                    records=[
+                        (referrer, pk)
+                        for pk in nesting.values_list("pk", flat=True).distinct()
+                    ],
+                    keys=record_keys.column_keys(referrer, ["updated_at"]),
+                )
             nesting.update(updated_at=now)
             announce(resource_of(referrer), public, Kind.UPDATED, time=now)
 
@@ -206,7 +224,13 @@ class PublishableQuerySet(models.QuerySet):
         count = changing.update(status=Status.PUBLISHED, updated_at=now)
         revive(self.model, slugs)
         touch_referrers(self.model, pks)
-        content_changed(self.model, *referrers(self.model))
+        # The nesting objects' answers are purged record by record
+        # (`touch_referrers`); every list of this model, whole.
+        content_changed(
+            self.model,
+            *referrers(self.model),
+            keys=changed_keys([self.model], [(self.model, pk) for pk in pks]),
+        )
         # A scheduled article is published but not yet public: not announced.
         live = self.model.objects.filter(pk__in=pks).published(now=now)
         announce(
@@ -222,12 +246,20 @@ class PublishableQuerySet(models.QuerySet):
 
         visible = list(self.published().values_list("slug", flat=True))
         pks = list(self.published().values_list("pk", flat=True))
+        changing = list(self.to_unpublish().values_list("pk", flat=True))
         count = self.to_unpublish().update(
             status=Status.DRAFT, updated_at=timezone.now()
         )
         bury(self.model, visible, "unpublished")
         touch_referrers(self.model, pks)
-        content_changed(self.model, *referrers(self.model))
+        # Scheduled rows too: set back to draft, they leave their time.
+        # The nesting objects' answers are purged record by record
+        # (`touch_referrers`); every list of this model, whole.
+        content_changed(
+            self.model,
+            *referrers(self.model),
+            keys=changed_keys([self.model], [(self.model, pk) for pk in changing]),
+        )
         return count
 
 

@@ -52,6 +52,7 @@ from alliance.kernel.changes import current_generation, request_generation
 from alliance.kernel.language_notice import suggested_language
 from alliance.kernel.models import ContentChange
 from alliance.kernel.publishing import Publishable
+from alliance.kernel.record_keys import collected, not_shown, shown_again
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +82,9 @@ def last_modified(now=None):
     """
     if now is not None:
         return _last_modified(now)
-    return remember("last-modified", _last_modified)
+    # A figure every API answer states, not content they show.
+    with not_shown():
+        return remember("last-modified", _last_modified)
 
 
 def _last_modified(now=None):
@@ -141,10 +144,12 @@ def next_clock_change(generation, now=None):
     moment = datetime.datetime.combine(
         local.date() + datetime.timedelta(days=1), datetime.time.min, local.tzinfo
     )
-    for model in scheduled_models():
-        due = model.objects.next_publish_time(now)
-        if due is not None:
-            moment = min(moment, due)
+    # When the answer expires, not what it shows (`record_keys`).
+    with not_shown():
+        for model in scheduled_models():
+            due = model.objects.next_publish_time(now)
+            if due is not None:
+                moment = min(moment, due)
     _next_change = (generation, moment)
     return moment
 
@@ -177,6 +182,9 @@ def remember_each(objects, key, compute):
     its nested summaries): `key(obj)` names an object's value; on a later
     request only the objects whose values are missing are passed to
     `compute`, in order, and it returns their values in the same order.
+
+    What the values show (`record_keys`) is kept with them, and named again
+    on every answer they go into: served from the cache, they run no query.
     """
     limit = settings.FRAGMENT_CACHE_SECONDS
     if limit <= 0 or not objects:
@@ -184,9 +192,11 @@ def remember_each(objects, key, compute):
     keys = [key(obj) for obj in objects]
     generation = current_generation()
     values = cache.get_many(keys)
-    found = {
-        name: stored[1] for name, stored in values.items() if stored[0] == generation
-    }
+    found = {}
+    for name, stored in values.items():
+        if len(stored) == 3 and stored[0] == generation:
+            found[name] = stored[1]
+            shown_again(stored[2])
     missing = [
         (obj, name)
         for obj, name in zip(objects, keys, strict=True)
@@ -194,9 +204,12 @@ def remember_each(objects, key, compute):
     ]
     if missing:
         objects, names = zip(*missing, strict=True)
-        fresh = dict(zip(names, compute(list(objects)), strict=True))
+        with collected() as shown:
+            fresh = dict(zip(names, compute(list(objects)), strict=True))
+        # Worked out together: each keeps what any of them showed.
+        state = shown[0] if shown else None
         cache.set_many(
-            {name: (generation, value) for name, value in fresh.items()},
+            {name: (generation, value, state) for name, value in fresh.items()},
             seconds_to_live(limit, generation),
         )
         found.update(fresh)

@@ -11,7 +11,7 @@ from django.apps import apps
 from django.db.models.signals import pre_delete
 from django.utils import timezone
 
-from alliance.kernel.changes import Kind, announce
+from alliance.kernel.changes import Kind, announce, keys_changed
 from alliance.kernel.models import Tombstone
 
 
@@ -38,13 +38,19 @@ def bury(model, slugs, reason):
         Tombstone.objects.update_or_create(
             resource=resource, slug=slug, defaults={"reason": reason, "removed_at": now}
         )
+    keys_changed(models=[Tombstone])
     announce(resource, slugs, Kind.WITHDRAWN, time=now, reason=reason)
 
 
 def revive(model, slugs):
     resource = resource_of(model)
-    if resource and slugs:
-        Tombstone.objects.filter(resource=resource, slug__in=list(slugs)).delete()
+    if not (resource and slugs):
+        return
+    removed, _by_model = Tombstone.objects.filter(
+        resource=resource, slug__in=list(slugs)
+    ).delete()
+    if removed:
+        keys_changed(models=[Tombstone])
 
 
 def record_deletion(sender, instance, **kwargs):

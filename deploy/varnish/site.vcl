@@ -11,7 +11,14 @@
 # Set the backend to the address gunicorn listens on, and `purgers` to the
 # web machines; then point the site at this proxy: PROXY_PURGE_URLS=http://<this host>:<port>.
 #
-#   varnishd -a :6081 -f /path/to/site.vcl -s malloc,256m
+#   varnishd -a :6081 -f /path/to/site.vcl -s malloc,256m -p http_gzip_support=off
+#
+# http_gzip_support=off: the site compresses (GZipMiddleware) and says
+# Vary: Accept-Encoding, and vcl_recv reduces Accept-Encoding to gzip or
+# nothing, so each of the two variants is kept as the site sent it. With it
+# on, Varnish keeps only the gzip one and unzips it for every client that
+# does not take gzip (curl, many API clients): two to six times the CPU per
+# answer (docs/performance.md).
 #
 vcl 4.1;
 
@@ -75,6 +82,15 @@ sub vcl_recv {
         set req.http.Accept-Language = "zh-hans";
     } else {
         set req.http.Accept-Language = "en";
+    }
+    # Compressed or not: two variants at most (the site says Vary:
+    # Accept-Encoding). With varnishd's http_gzip_support off, as the site
+    # runs it, each is kept as the site sent it, so a client that does not
+    # take gzip is not answered by unzipping the kept answer every time.
+    if (req.http.Accept-Encoding ~ "(^|[,\s])gzip\b") {
+        set req.http.Accept-Encoding = "gzip";
+    } else {
+        unset req.http.Accept-Encoding;
     }
     # While the site is up, an expired answer is served at most 30 s
     # (stale-while-revalidate), once, while a fresh one is fetched; while it

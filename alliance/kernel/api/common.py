@@ -25,7 +25,7 @@ from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from alliance.kernel import translated
+from alliance.kernel import record_keys, translated
 from alliance.kernel.api.backends import (
     INVALID_MOMENT,
     OrderingFilter,
@@ -362,20 +362,27 @@ def attach_summaries(items, model, nested, request):
             code: translated.column(f"{target}__{spec.title}", code)
             for code in LANGUAGE_CODES
         }
-        rows = (
-            through.objects.filter(
-                field.related_model.published_condition(prefix=f"{target}__"),
-                **{f"{source}__in": list(by_pk)},
+        # What the answers show, for a caching proxy (`record_keys`): the
+        # links of these items (whose keys their answers carry) and the
+        # records linked, by their keys rather than their tables.
+        with record_keys.not_shown():
+            rows = list(
+                through.objects.filter(
+                    field.related_model.published_condition(prefix=f"{target}__"),
+                    **{f"{source}__in": list(by_pk)},
+                )
+                .order_by(*spec.order, f"{target}_id")
+                .values_list(
+                    f"{source}_id",
+                    f"{target}_id",
+                    f"{target}__slug",
+                    *titles.values(),
+                    *spec.extra,
+                )
             )
-            .order_by(*spec.order, f"{target}_id")
-            .values_list(
-                f"{source}_id",
-                f"{target}__slug",
-                *titles.values(),
-                *spec.extra,
-            )
-        )
-        for item_pk, slug, *rest in rows:
+        record_keys.shown(model, by_pk)
+        record_keys.shown(field.related_model, {row[1] for row in rows})
+        for item_pk, _target_pk, slug, *rest in rows:
             title, extra = rest[: len(titles)], rest[len(titles) :]
             entry = {
                 "slug": slug,
