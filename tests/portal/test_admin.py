@@ -120,8 +120,8 @@ def test_a_proposed_logo_is_private_and_shown_to_reviewers_only(manager, setting
     assert response["Content-Type"] == "image/png"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "no-store" in response["Cache-Control"]
+    # Read to the end, the test client closes the file.
     assert b"".join(response.streaming_content) == png_upload().read()
-    response.close()
 
     # Neither anonymous visitors nor editors get it; a request without a logo is a 404.
     assert Client().get(address).status_code == 302

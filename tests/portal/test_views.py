@@ -312,7 +312,7 @@ def test_proposing_changes_makes_a_pending_request_and_changes_nothing_public(
     logo = rep_client.get("/portal/members/acme/change/logo/")
     assert logo.status_code == 200 and logo["Content-Type"] == "image/png"
     assert "no-store" in logo["Cache-Control"]
-    logo.close()
+    assert b"".join(logo.streaming_content).startswith(b"\x89PNG")
     assert "proposed-logos" not in page
     proposal(rep_client, acme, summary_en="Launches, better.")
     assert ChangeRequest.objects.count() == 1
