@@ -38,6 +38,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -46,6 +47,7 @@ import pytest
 import redis
 from django.apps import apps
 from django.core.files.base import ContentFile
+from django.db import connection
 from django.test import TestCase
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
@@ -677,3 +679,24 @@ def run_tasks():
             worker.run_task(result)
         ran += 1
     return ran
+
+
+def run_worker_batch(timeout=300, **environment):
+    """Run `manage.py worker --batch` in its own process on the test database, until the
+    queue is empty; `environment` adds settings. Return the finished process."""
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:"
+        f"{db['PORT']}/{db['NAME']}",
+        "EMAIL_URL": "consolemail://",
+        **environment,
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", "worker", "--batch"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

@@ -58,40 +58,35 @@ def purges():
 # --- What an answer names -----------------------------------------------------
 
 
-def test_a_detail_page_names_its_record_and_what_it_shows_in_passing(client, proxy_on):
+@pytest.fixture
+def article_shown():
+    """An article with a member and a tag that its answers show in passing."""
     member = MemberFactory(slug="acme")
     tag = TagFactory(slug="energy")
     article = ArticleFactory(slug="grid")
     article.members.add(member)
     article.tags.add(tag)
-
-    keys = keys_of(client, "/news/grid/")
-
-    assert {
+    return {
         f"news.article-{article.pk}",
         f"members.member-{member.pk}",
         f"news.tag-{tag.pk}",
-        "section-news",
-        "lang-en",
-    } <= keys
+    }
+
+
+def test_a_detail_page_names_its_record_and_what_it_shows_in_passing(
+    client, proxy_on, article_shown
+):
+    keys = keys_of(client, "/news/grid/")
+
+    assert article_shown | {"section-news", "lang-en"} <= keys
     # Neither the model as a whole nor the tags' or members' lists.
     assert not keys & {"news.article", "members.member", "news.tag", "news.tag-list"}
 
 
-def test_an_api_item_names_the_records_it_nests(client, proxy_on):
-    member = MemberFactory(slug="acme")
-    tag = TagFactory(slug="energy")
-    article = ArticleFactory(slug="grid")
-    article.members.add(member)
-    article.tags.add(tag)
-
+def test_an_api_item_names_the_records_it_nests(client, proxy_on, article_shown):
     keys = keys_of(client, "/api/v1/news/grid/")
 
-    assert {
-        f"news.article-{article.pk}",
-        f"members.member-{member.pk}",
-        f"news.tag-{tag.pk}",
-    } <= keys
+    assert article_shown <= keys
     assert not keys & {"news.article", "members.member", "news.tag"}
 
 

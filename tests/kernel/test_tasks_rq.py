@@ -1,8 +1,6 @@
 """The Redis queue (TASKS_BACKEND=rq): a task queued by the site runs in an RQ worker process."""
 
 import os
-import subprocess
-import sys
 
 import pytest
 import redis
@@ -11,9 +9,7 @@ from django.db import connection
 
 from members.services import application_approve
 from tests.factories import MembershipApplicationFactory, TierFactory
-from tests.helpers import ROOT
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+from tests.helpers import REDIS_URL, run_worker_batch
 
 pytestmark = [pytest.mark.once, pytest.mark.django_db(transaction=True)]
 
@@ -48,23 +44,7 @@ def test_a_decision_email_runs_in_an_rq_worker(rq_tasks, admin_user):
     assert mail.outbox == []  # queued in Redis, not sent here
     assert rq_tasks.llen("rq:queue:default") == 1
 
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:"
-        f"{db['PORT']}/{db['NAME']}",
-        "TASKS_BACKEND": "rq",
-        "TASKS_REDIS_URL": REDIS_URL,
-        "EMAIL_URL": "consolemail://",
-    }
-    done = subprocess.run(
-        [sys.executable, "manage.py", "worker", "--batch"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = run_worker_batch(timeout=120, TASKS_BACKEND="rq", TASKS_REDIS_URL=REDIS_URL)
     assert done.returncode == 0, done.stdout + done.stderr
     assert rq_tasks.llen("rq:queue:default") == 0
     # The console mail backend prints the message the worker sent.

@@ -4,10 +4,6 @@ The limits are lowered here so that a "long" file has a few dozen rows;
 the admin's form and the worker's task are the real ones.
 """
 
-import os
-import subprocess
-import sys
-
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core import mail
@@ -26,7 +22,13 @@ from tests.factories import (
     SectorFactory,
     TierFactory,
 )
-from tests.helpers import CSV_HEADER, ROOT, committed, members_xlsx, run_tasks
+from tests.helpers import (
+    CSV_HEADER,
+    committed,
+    members_xlsx,
+    run_tasks,
+    run_worker_batch,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("database_tasks")]
 
@@ -263,24 +265,11 @@ def test_a_worker_process_imports_the_file_the_admin_kept(
     assert response.status_code == 200
     record = MemberImport.objects.get()
     assert record.status == ImportStatus.QUEUED
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:"
-        f"{db['PORT']}/{db['NAME']}",
-        "TASKS_BACKEND": "database",
-        "PRIVATE_ROOT": str(settings.PRIVATE_ROOT),
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "DJANGO_DEBUG": "true",
-        "EMAIL_URL": "consolemail://",
-    }
-    worker = subprocess.run(
-        [sys.executable, "manage.py", "worker", "--batch"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    worker = run_worker_batch(
+        TASKS_BACKEND="database",
+        PRIVATE_ROOT=str(settings.PRIVATE_ROOT),
+        MEDIA_ROOT=str(settings.MEDIA_ROOT),
+        DJANGO_DEBUG="true",
     )
     assert worker.returncode == 0, worker.stdout + worker.stderr
     record.refresh_from_db()
