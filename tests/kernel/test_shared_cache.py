@@ -3,11 +3,12 @@
 import logging
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
 from alliance.kernel import shared_cache
+from tests.helpers import REDIS_URL
 
 # Nothing listens on this port of the suite's range: connections are refused.
 DEAD_REDIS = "redis://127.0.0.1:19599/0"
@@ -93,3 +94,26 @@ def test_check_deploy_is_quiet_with_one_worker_or_a_shared_cache(settings):
         }
     }
     call_command("check", deploy=True, fail_level="WARNING", tags=["caches"])
+
+
+def test_a_count_in_redis_keeps_its_window_and_reads_back_as_a_number(settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "alliance.kernel.shared_cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+        }
+    }
+    cache = caches["default"]
+    cache.delete("rate:198.51.100.7")
+    try:
+        counts = [shared_cache.count("rate:198.51.100.7", 600) for _ in range(3)]
+        assert counts == [1, 2, 3]
+        # The window runs from the first count and is not pushed back by the others.
+        assert 595 <= cache.ttl("rate:198.51.100.7") <= 600
+        assert cache.get("rate:198.51.100.7") == 3
+        # A counter left without a window (by an earlier failure) gets one.
+        cache.set("rate:198.51.100.7", 9, timeout=None)
+        assert shared_cache.count("rate:198.51.100.7", 600) == 10
+        assert 595 <= cache.ttl("rate:198.51.100.7") <= 600
+    finally:
+        cache.delete("rate:198.51.100.7")
