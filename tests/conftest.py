@@ -152,7 +152,10 @@ def _clear_cache():
     from django.core.cache import cache
     from django.utils import translation
 
+    from alliance.kernel.response_cache import forget_answers_in_memory
+
     cache.clear()
+    forget_answers_in_memory()
     # Every test starts in the site's default language, whatever a test
     # before it left active (a factory's `name=` fills that language's column).
     translation.activate(settings.LANGUAGE_CODE)
@@ -161,6 +164,7 @@ def _clear_cache():
     ContentType.objects.clear_cache()
     yield
     cache.clear()
+    forget_answers_in_memory()
 
 
 @pytest.fixture

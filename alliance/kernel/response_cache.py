@@ -31,9 +31,17 @@ fill the cache). Tracking parameters (`utm_*`, `fbclid`, WeChat's `from`...)
 are left out of the key, so a shared link is served from the cache.
 API answers are stored only when the API accepted every parameter.
 `RESPONSE_CACHE_SECONDS = 0` turns the cache off.
+
+The most asked-for answers are also kept in each worker's memory
+(`RESPONSE_CACHE_MEMORY_ENTRIES` of them, each of at most
+`MEMORY_MAX_BYTES`, the least recently served dropped first), under the
+same generation and for no longer than their time in the shared cache
+would be: a hit there costs the read of the generation alone, no round
+trip to Redis, and goes on while Redis is away.
 """
 
 import datetime
+import functools
 import hashlib
 import logging
 from urllib.parse import urlencode
@@ -41,6 +49,7 @@ from urllib.parse import urlencode
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.exceptions import DisallowedHost
 from django.db import DatabaseError
 from django.db.models import Subquery
@@ -71,6 +80,8 @@ SURROGATE_KEY_HEADER = "xkey"
 # fresh one, and while the site is down.
 STALE_WHILE_REVALIDATE = 30
 STALE_IF_ERROR = 24 * 60 * 60
+# Larger answers (a long sitemap page) are kept in the shared cache only.
+MEMORY_MAX_BYTES = 256 * 1024
 
 
 def last_modified(now=None):
@@ -216,6 +227,51 @@ def remember_each(objects, key, compute):
     return [found[name] for name in keys]
 
 
+# --- Answers kept in this worker's memory too ---------------------------------
+
+
+@functools.cache
+def _memory(entries):
+    # A quarter of the entries go when it is full: the least recently served.
+    options = {"MAX_ENTRIES": entries, "CULL_FREQUENCY": 4}
+    return LocMemCache(f"alliance-answers-{entries}", {"OPTIONS": options})
+
+
+def answers_in_memory():
+    """This worker's copy of the most asked-for answers, or None when it is off."""
+    entries = settings.RESPONSE_CACHE_MEMORY_ENTRIES
+    return _memory(entries) if entries > 0 else None
+
+
+def forget_answers_in_memory():
+    """Empty this worker's copy (the shared cache keeps its own)."""
+    memory = answers_in_memory()
+    if memory is not None:
+        memory.clear()
+
+
+def keep_in_memory(key, stored, generation):
+    memory = answers_in_memory()
+    if memory is not None and len(stored[1]) <= MEMORY_MAX_BYTES:
+        lifetime = seconds_to_live(settings.RESPONSE_CACHE_SECONDS, generation)
+        memory.set(key, stored, timeout=lifetime)
+
+
+def stored_answer(key, generation):
+    """The answer stored under `key` for `generation`: from this worker's memory,
+    else from the shared cache (and then kept in memory too); None when neither has it."""
+    memory = answers_in_memory()
+    if memory is not None:
+        stored = memory.get(key)
+        if stored is not None and stored[0] == generation:
+            return stored
+    stored = cache.get(key)
+    if stored is None or stored[0] != generation:
+        return None
+    keep_in_memory(key, stored, generation)
+    return stored
+
+
 # --- The middleware ---------------------------------------------------------
 
 
@@ -276,8 +332,8 @@ class ResponseCacheMiddleware:
         except DatabaseError:
             # The database is away: the view answers (with a clean 503).
             return self.get_response(request)
-        stored = cache.get(key)
-        if stored is not None and stored[0] == generation:
+        stored = stored_answer(key, generation)
+        if stored is not None:
             return self.rebuild(stored)
         response = self.get_response(request)
         if self.storable(response):
@@ -373,8 +429,9 @@ class ResponseCacheMiddleware:
         lifetime = seconds_to_live(settings.RESPONSE_CACHE_SECONDS, generation)
         if not response.has_header("ETag"):
             set_response_etag(response)
-        headers = tuple(response.headers.items())
-        cache.set(key, (generation, response.content, headers), timeout=lifetime)
+        stored = (generation, response.content, tuple(response.headers.items()))
+        cache.set(key, stored, timeout=lifetime)
+        keep_in_memory(key, stored, generation)
 
     @staticmethod
     def rebuild(stored):

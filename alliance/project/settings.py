@@ -273,6 +273,10 @@ WEB_CONCURRENCY = env.int("WEB_CONCURRENCY", default=1)
 RESPONSE_CACHE_SECONDS = env.int(
     "RESPONSE_CACHE_SECONDS", default=600 if REDIS_URL and not DEBUG else 0
 )
+# The most asked-for of those answers are also kept in each worker's memory,
+# so that serving them again needs no round trip to Redis: how many, at most
+# (each up to 256 KiB; 0 keeps them in the shared cache alone).
+RESPONSE_CACHE_MEMORY_ENTRIES = env.int("RESPONSE_CACHE_MEMORY_ENTRIES", default=128)
 # The query parameters that pages read: only these make a stored variant of
 # a page. A page asked for with any other (bar tracking parameters such as
 # utm_*, which are left out of the key) is served but not stored, so made-up

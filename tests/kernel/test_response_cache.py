@@ -2,7 +2,9 @@
 
 import datetime
 import os
+import socket
 import time
+from unittest import mock
 
 import pytest
 import time_machine
@@ -12,7 +14,12 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from alliance.kernel.response_cache import ResponseCacheMiddleware, seconds_to_live
+from alliance.kernel.response_cache import (
+    ResponseCacheMiddleware,
+    answers_in_memory,
+    forget_answers_in_memory,
+    seconds_to_live,
+)
 from news.models import Article
 from tests.factories import ArticleFactory, MemberFactory, PageFactory
 from tests.helpers import REDIS_URL, redis_available
@@ -210,12 +217,15 @@ def test_a_scheduled_article_appears_at_its_time_through_every_cache(client):
     """Response cache and fragments on: the list page, its cards and the API
     list all let the article in once its time has come, with no write."""
     ArticleFactory(title="Older story", slug="older")
-    due = timezone.now() + datetime.timedelta(seconds=1)
+    now = timezone.now()
+    due = now + datetime.timedelta(seconds=1)
     ArticleFactory(title="Morning story", slug="morning", published_at=due)
-    for _ in range(2):  # the second answer comes from the caches
-        assert b"Morning story" not in client.get("/news/").content
-        assert "morning" not in client.get("/api/v1/news/").content.decode()
-        assert client.get("/news/morning/").status_code == 404
+    # The clock stands still until the article's time, however slow the machine.
+    with time_machine.travel(now, tick=False):
+        for _ in range(2):  # the second answer comes from the caches
+            assert b"Morning story" not in client.get("/news/").content
+            assert "morning" not in client.get("/api/v1/news/").content.decode()
+            assert client.get("/news/morning/").status_code == 404
     with time_machine.travel(due + datetime.timedelta(seconds=1.1), tick=True):
         assert b"Morning story" in client.get("/news/").content
         assert "morning" in client.get("/api/v1/news/").content.decode()
@@ -259,3 +269,96 @@ def test_a_withdrawal_is_final_even_if_the_cache_never_hears_of_it(client):
     assert client.get("/news/story/").status_code == 404
     for path in ("/news/", "/api/v1/news/", "/news/feed/", "/sitemap.xml"):
         assert b"Withdrawn story" not in client.get(path).content, path
+
+
+# --- Answers kept in the worker's memory too ---------------------------------
+
+
+def redis_cache(location=REDIS_URL):
+    return {
+        "default": {
+            "BACKEND": "alliance.kernel.shared_cache.ResilientRedisCache",
+            "LOCATION": location,
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                "SOCKET_CONNECT_TIMEOUT": 0.1,
+                "SOCKET_TIMEOUT": 0.25,
+            },
+        }
+    }
+
+
+@pytest.mark.skipif(
+    not redis_available() and not os.environ.get("CI"), reason="no Redis"
+)
+def test_a_hot_answer_comes_from_memory_and_goes_on_while_redis_is_away(
+    client, settings
+):
+    settings.CACHES = redis_cache()
+    cache.clear()
+    ArticleFactory(title="Kept close")
+    first = client.get("/news/")
+    # Redis goes away (nothing listens on the port): the answer is still
+    # served, and not rendered again (the read of the generation alone).
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    settings.CACHES = redis_cache(f"redis://127.0.0.1:{closed}/0")
+    second, queries = queries_of(client, "/news/")
+    assert second.status_code == 200
+    assert second.content == first.content and b"Kept close" in second.content
+    assert queries == 1
+    # A change is seen at once: the kept answer belongs to the old generation.
+    ArticleFactory(title="Written meanwhile")
+    third, queries = queries_of(client, "/news/")
+    assert b"Written meanwhile" in third.content
+    assert queries > 1
+
+
+def test_a_hit_in_memory_asks_the_shared_cache_nothing(client):
+    ArticleFactory(title="Near")
+    client.get("/news/")
+    with mock.patch.object(cache, "get", wraps=cache.get) as shared_get:
+        again = client.get("/news/")
+    assert b"Near" in again.content
+    assert shared_get.call_count == 0
+    # Another worker (an empty memory) finds it in the shared cache, and keeps it.
+    forget_answers_in_memory()
+    with mock.patch.object(cache, "get", wraps=cache.get) as shared_get:
+        client.get("/news/")
+        client.get("/news/")
+    assert shared_get.call_count == 1
+
+
+def test_memory_keeps_a_bounded_number_of_answers_and_no_large_ones(
+    client, settings, monkeypatch
+):
+    settings.RESPONSE_CACHE_MEMORY_ENTRIES = 4
+    pages = [PageFactory(slug=f"page-{number}") for number in range(10)]
+    for page in pages:
+        assert client.get(page.get_absolute_url()).status_code == 200
+    memory = answers_in_memory()
+    kept = [
+        page
+        for page in pages
+        if memory.get(stored_key(page.get_absolute_url())) is not None
+    ]
+    assert 1 <= len(kept) <= 4
+    assert pages[-1] in kept  # the latest stays
+    # An answer over the size kept in memory is left to the shared cache.
+    monkeypatch.setattr("alliance.kernel.response_cache.MEMORY_MAX_BYTES", 100)
+    forget_answers_in_memory()
+    client.get("/news/")
+    assert memory.get(stored_key("/news/")) is None
+    assert cache.get(stored_key("/news/")) is not None
+
+
+def test_with_no_entries_in_memory_every_hit_reads_the_shared_cache(client, settings):
+    settings.RESPONSE_CACHE_MEMORY_ENTRIES = 0
+    ArticleFactory(title="Shared only")
+    client.get("/news/")
+    assert answers_in_memory() is None
+    with mock.patch.object(cache, "get", wraps=cache.get) as shared_get:
+        again, queries = queries_of(client, "/news/")
+    assert b"Shared only" in again.content and queries == 1
+    assert shared_get.call_count == 1
