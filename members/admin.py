@@ -9,7 +9,6 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import Country
 from import_export.admin import ImportExportMixin
-from import_export.formats.base_formats import XLSX
 from import_export.forms import ImportForm
 from modeltranslation.admin import TabbedTranslationAdmin
 
@@ -83,25 +82,23 @@ class MemberImportForm(ImportForm):
         data = upload.read()
         upload.seek(0)
         try:
-            if not file_format.is_binary():
-                data = data.decode("utf-8-sig")
-            dataset = file_format.create_dataset(data)
+            # Counted, not read: an XLSX file's rows are not made into cells here.
+            headers, rows = file_format.headers_and_length(data)
         except Exception:
             # Unreadable: the import itself says so, as for any file.
             return cleaned
-        rows = len(dataset)
         if rows <= ADMIN_ROW_LIMIT:
             return cleaned
         if rows > BACKGROUND_ROW_LIMIT:
             self.add_error("import_file", self._too_large(rows))
             return cleaned
-        problems = column_problems(dataset.headers)
+        problems = column_problems(headers)
         for problem in problems:
             self.add_error("import_file", problem)
         if not problems:
             self.in_background = True
             self.rows = rows
-            self.format_name = "xlsx" if isinstance(file_format, XLSX) else "csv"
+            self.format_name = "xlsx" if isinstance(file_format, SafeXLSX) else "csv"
         return cleaned
 
     def _too_large(self, rows=None):

@@ -13,7 +13,6 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from import_export.formats.base_formats import CSV, XLSX
 
 from alliance.kernel import translated
 from alliance.kernel.tasks import enqueue_on_commit, task
@@ -27,6 +26,7 @@ from .models import (
     Tier,
 )
 from .resources import MemberResource, Problem, import_problems
+from .spreadsheets import SafeCSV, SafeXLSX
 
 logger = logging.getLogger(__name__)
 
@@ -241,8 +241,8 @@ def application_reject(*, application, reviewed_by, reason):
 
 # --- Imports too long for one request ---------------------------------------
 
-# The formats of a queued import, by the name it records.
-IMPORT_FORMATS = {"csv": CSV, "xlsx": XLSX}
+# The formats of a queued import, by the name it records: the admin's, read as it reads them.
+IMPORT_FORMATS = {"csv": SafeCSV, "xlsx": SafeXLSX}
 
 
 def read_import_file(data, file_format):

@@ -19,7 +19,8 @@
   `noise_png(megabytes)` (one that does not compress).
 - Posted data: `logo_post()` (a member with a logo), `application_data()`
   (an application to join), `members_xlsx(rows)` (an import spreadsheet
-  under `CSV_HEADER`).
+  under `CSV_HEADER`; `dimension="A1:G10"` states a size of its own in the
+  sheet, as another program may write a wrong one).
 - `XSS_VECTORS`, `DANGEROUS_TAGS` and `Inspector`: what no rendered body
   may keep.
 - `CHROMIUM` and `CHROMIUM_ARGS`: the browser the browser tests drive.
@@ -36,9 +37,11 @@ import contextlib
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -515,7 +518,7 @@ def logo_post(tier, sector, upload):
 CSV_HEADER = "slug,name_en,name_zh_hans,tier,sectors,country,status\n"
 
 
-def members_xlsx(rows):
+def members_xlsx(rows, *, dimension=None):
     from openpyxl import Workbook
 
     workbook = Workbook()
@@ -525,7 +528,21 @@ def members_xlsx(rows):
         sheet.append(row)
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return buffer.getvalue()
+    if dimension is None:
+        return buffer.getvalue()
+    # The size the sheet states (`<dimension ref="A1:G31"/>`) rewritten.
+    written, rewritten = zipfile.ZipFile(buffer), io.BytesIO()
+    with zipfile.ZipFile(rewritten, "w", zipfile.ZIP_DEFLATED) as archive:
+        for item in written.infolist():
+            content = written.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content = re.sub(
+                    rb'<dimension ref="[^"]*"',
+                    b'<dimension ref="' + dimension.encode() + b'"',
+                    content,
+                )
+            archive.writestr(item, content)
+    return rewritten.getvalue()
 
 
 def image_bytes(size=(1600, 900), image_format="JPEG"):

@@ -218,6 +218,58 @@ def test_bad_files_are_refused_with_a_message_and_nothing_is_queued(
     assert Member.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    ("dimension", "rows_"), [("A1:G6", 41), ("A1:G1048576", 41), (None, 41)]
+)
+def test_an_xlsx_file_over_the_row_limit_is_refused_whatever_size_its_sheet_states(
+    manager, known, dimension, rows_
+):
+    # The sheet's stated size is written by whatever program saved it;
+    # the rows are counted to the last one the sheet holds.
+    response = upload(
+        manager,
+        members_xlsx(rows(rows_), dimension=dimension),
+        name="members.xlsx",
+        file_format=XLSX,
+    )
+    assert "This file has 41 rows; the admin imports at most 40" in (
+        response.content.decode()
+    )
+    assert not MemberImport.objects.exists()
+    assert not DBTaskResult.objects.exists()
+
+
+def test_an_xlsx_file_that_states_too_small_a_size_is_imported_to_its_last_row(
+    manager, known
+):
+    # It says 5 rows (the dry run in the request) and holds 25 (the worker's).
+    response = upload(
+        manager,
+        members_xlsx(rows(25), dimension="A1:G6"),
+        name="members.xlsx",
+        file_format=XLSX,
+    )
+    assert "The file has 25 rows: it is being imported" in response.content.decode()
+    assert MemberImport.objects.get().rows == 25
+    run_tasks()
+    assert MemberImport.objects.get().new == 25
+    assert Member.objects.filter(slug__startswith="m-").count() == 25
+
+
+def test_an_xlsx_file_that_states_too_large_a_size_has_its_dry_run_in_the_request(
+    manager, known
+):
+    response = upload(
+        manager,
+        members_xlsx(rows(8), dimension="A1:G1048576"),
+        name="members.xlsx",
+        file_format=XLSX,
+    )
+    assert response.context["confirm_form"] is not None
+    assert response.context["result"].totals["new"] == 8
+    assert not MemberImport.objects.exists()
+
+
 def test_a_file_over_the_size_limit_is_refused_before_it_is_read(
     manager, known, monkeypatch
 ):
