@@ -15,6 +15,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from alliance.kernel import translated
+from alliance.kernel.private_files import deleted_unless_committed
 from alliance.kernel.tasks import enqueue_on_commit, task
 
 from .models import (
@@ -259,12 +260,12 @@ def read_import_file(data, file_format):
         ) from error
 
 
-@transaction.atomic
 def member_import_queue(*, upload, file_format, rows, user, site_url, language):
     """Keep an uploaded spreadsheet in private storage and have a worker import it.
 
     The import starts once this transaction commits; the uploader is told
-    the result by mail and sees it in the admin (`MemberImport`).
+    the result by mail and sees it in the admin (`MemberImport`). If the
+    record is not committed, the file is deleted again.
     """
     record = MemberImport(
         file_name=upload.name[:255],
@@ -275,8 +276,9 @@ def member_import_queue(*, upload, file_format, rows, user, site_url, language):
     )
     upload.seek(0)
     record.file.save(upload.name, upload, save=False)
-    record.save()
-    enqueue_on_commit(member_import_run, import_id=record.pk, site_url=site_url)
+    with deleted_unless_committed(record.file):
+        record.save()
+        enqueue_on_commit(member_import_run, import_id=record.pk, site_url=site_url)
     return record
 
 

@@ -4,6 +4,8 @@ The limits are lowered here so that a "long" file has a few dozen rows;
 the admin's form and the worker's task are the real ones.
 """
 
+from pathlib import Path
+
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core import mail
@@ -175,6 +177,42 @@ def test_the_import_is_run_once_however_often_its_task_runs(manager, known):
     site = "http://testserver"
     assert member_import_run.call(import_id=record.pk, site_url=site) is False
     assert Member.objects.count() == 12 and len(mail.outbox) == 1
+
+
+@pytest.fixture
+def refused_imports():
+    """The database refuses to store a member import (a trigger fails the insert)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "CREATE FUNCTION refuse_import() RETURNS trigger LANGUAGE plpgsql "
+                "AS $$ BEGIN RAISE EXCEPTION 'member imports refused'; END $$"
+            )
+            cursor.execute(
+                "CREATE TRIGGER refuse_import AFTER INSERT ON members_memberimport "
+                "FOR EACH ROW EXECUTE FUNCTION refuse_import()"
+            )
+        else:
+            cursor.execute(
+                "CREATE TRIGGER refuse_import AFTER INSERT ON members_memberimport "
+                "BEGIN SELECT RAISE(ABORT, 'member imports refused'); END"
+            )
+
+
+def private_files():
+    root = Path(storages["private"].location)
+    return sorted(path for path in root.rglob("*") if path.is_file())
+
+
+def test_an_upload_whose_record_is_not_stored_leaves_no_file_behind(
+    manager, known, refused_imports
+):
+    manager.raise_request_exception = False
+    response = upload(manager, csv_file(rows(25)))
+    assert response.status_code == 500
+    assert private_files() == []
+    assert not MemberImport.objects.exists()
+    assert not DBTaskResult.objects.exists()
 
 
 def test_a_short_file_keeps_the_dry_run_in_the_request(manager, known):
