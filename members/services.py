@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from alliance.kernel import translated
 from alliance.kernel.private_files import deleted_unless_committed
-from alliance.kernel.tasks import enqueue_on_commit, task
+from alliance.kernel.tasks import enqueue_on_commit, fail_abandoned, task
 
 from .models import (
     ApplicationStatus,
@@ -25,6 +25,7 @@ from .models import (
     MemberImport,
     MembershipApplication,
     Tier,
+    import_abandoned_before,
 )
 from .resources import MemberResource, Problem, import_problems
 from .spreadsheets import SafeCSV, SafeXLSX
@@ -333,6 +334,32 @@ def member_import_run(*, import_id, site_url):
         record, site_url, problems=import_problems(result, resource), result=result
     )
     return record.status == ImportStatus.DONE
+
+
+@transaction.atomic
+def member_import_run_again(*, record, site_url):
+    """Queue again an import whose worker stopped while it ran; answer whether it was.
+
+    Only an abandoned import is taken (`MemberImport.objects.abandoned()`):
+    one that is running within the time an import takes, or that ended,
+    is left alone. Running it again is safe: the import is one transaction,
+    rolled back with the worker's connection when the worker died, and its
+    file is kept until a result is recorded. The task run the worker left
+    marked running is recorded as failed (the worker was lost), and the
+    import is queued as a new task.
+    """
+    taken = (
+        MemberImport.objects.abandoned()
+        .filter(pk=record.pk)
+        .update(status=ImportStatus.QUEUED, started_at=None, finished_at=None)
+    )
+    if not taken:
+        return False
+    fail_abandoned(
+        member_import_run, started_before=import_abandoned_before(), import_id=record.pk
+    )
+    enqueue_on_commit(member_import_run, import_id=record.pk, site_url=site_url)
+    return True
 
 
 def _import_finish(record, site_url, *, problems, result=None):

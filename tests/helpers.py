@@ -25,7 +25,9 @@
   may keep.
 - `CHROMIUM` and `CHROMIUM_ARGS`: the browser the browser tests drive.
 - `committed()`: run a block's commit hooks (queued tasks) at its end;
-  `run_tasks()`: run the database queue's tasks as a worker does.
+  `run_tasks()`: run the database queue's tasks as a worker does;
+  `run_worker_batch()` a worker process on the test database until the
+  queue is empty, `start_worker()` one left running (to be killed).
 - `REDIS_URL` (`TEST_REDIS_URL`) and `redis_available()`: the Redis the
   tests may use.
 
@@ -698,22 +700,44 @@ def run_tasks():
     return ran
 
 
-def run_worker_batch(timeout=300, **environment):
-    """Run `manage.py worker --batch` in its own process on the test database, until the
-    queue is empty; `environment` adds settings. Return the finished process."""
+def worker_database_url():
+    """The address of the test database (PostgreSQL), for another process."""
     db = connection.settings_dict
-    env = {
+    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+def _worker_environment(environment):
+    return {
         **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:"
-        f"{db['PORT']}/{db['NAME']}",
+        "DATABASE_URL": worker_database_url(),
         "EMAIL_URL": "consolemail://",
         **environment,
     }
+
+
+def run_worker_batch(timeout=300, **environment):
+    """Run `manage.py worker --batch` in its own process on the test database, until the
+    queue is empty; `environment` adds settings. Return the finished process."""
     return subprocess.run(
         [sys.executable, "manage.py", "worker", "--batch"],
         cwd=ROOT,
-        env=env,
+        env=_worker_environment(environment),
         capture_output=True,
         text=True,
         timeout=timeout,
+    )
+
+
+def start_worker(**environment):
+    """Start `manage.py worker` in its own process on the test database and leave it running.
+
+    Answer the process (`subprocess.Popen`), to be killed by the test; its
+    output is discarded.
+    """
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "worker", "--interval", "0.1"],
+        cwd=ROOT,
+        env=_worker_environment(environment),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )

@@ -4,15 +4,19 @@ The limits are lowered here so that a "long" file has a few dozen rows;
 the admin's form and the worker's task are the real ones.
 """
 
+import datetime
 from pathlib import Path
 
+import psycopg
 import pytest
+import time_machine
 from django.contrib.auth.models import Group, User
 from django.core import mail
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from members import admin as members_admin
@@ -30,6 +34,8 @@ from tests.helpers import (
     members_xlsx,
     run_tasks,
     run_worker_batch,
+    start_worker,
+    worker_database_url,
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("database_tasks")]
@@ -368,4 +374,184 @@ def test_a_worker_process_imports_the_file_the_admin_kept(
     assert Member.objects.filter(slug__startswith="m-").count() == 25
     assert not record.file
     # The mail of the result, sent by the worker (console backend).
+    assert "Member import done: members.csv" in worker.stdout + worker.stderr
+
+
+# --- An import whose worker was killed ---------------------------------------
+
+LATER = datetime.timedelta(minutes=61)  # past MEMBER_IMPORT_ABANDONED_MINUTES
+
+
+def change_page(client, record):
+    return client.get(
+        reverse("admin:members_memberimport_change", args=[record.pk])
+    ).content.decode()
+
+
+def run_again(client, record):
+    with committed():
+        return client.post(
+            reverse("admin:members_memberimport_run_again", args=[record.pk]),
+            follow=True,
+        )
+
+
+def test_an_import_is_taken_as_abandoned_after_the_time_an_import_may_run(settings):
+    settings.MEMBER_IMPORT_ABANDONED_MINUTES = 60
+    now = timezone.now()
+    records = {
+        "running an hour and more": MemberImportFactory(
+            status=ImportStatus.RUNNING, started_at=now - LATER
+        ),
+        "running for 59 minutes": MemberImportFactory(
+            status=ImportStatus.RUNNING, started_at=now - datetime.timedelta(minutes=59)
+        ),
+        "queued long ago": MemberImportFactory(
+            status=ImportStatus.QUEUED, created_at=now - LATER
+        ),
+        "failed long ago": MemberImportFactory(
+            status=ImportStatus.FAILED, started_at=now - LATER
+        ),
+        "done long ago": MemberImportFactory(started_at=now - LATER),
+    }
+    abandoned = {"running an hour and more"}
+    assert set(MemberImport.objects.abandoned()) == {records[k] for k in abandoned}
+    assert {k for k, record in records.items() if record.is_abandoned} == abandoned
+
+
+def test_an_abandoned_import_is_shown_interrupted_and_run_again_from_the_list(
+    manager, known
+):
+    upload(manager, csv_file(rows(25)))
+    record = MemberImport.objects.get()
+    # A worker takes the import and is killed while it runs: the task and
+    # the import stay marked running.
+    [result] = DBTaskResult.objects.all()
+    result.claim("killed-worker")
+    MemberImport.objects.update(status=ImportStatus.RUNNING, started_at=timezone.now())
+    changelist = reverse("admin:members_memberimport_changelist")
+    assert "Interrupted" not in manager.get(changelist).content.decode()
+
+    with time_machine.travel(timezone.now() + LATER):
+        html = manager.get(changelist).content.decode()
+        assert '<td class="field-import_status">Interrupted</td>' in html
+        with committed():
+            response = manager.post(
+                changelist,
+                {"action": "run_again", "_selected_action": [record.pk]},
+                follow=True,
+            )
+        assert "1 import is queued again." in response.content.decode()
+    result.refresh_from_db()
+    assert result.status == "FAILED"
+    assert result.exception_class_path == "alliance.kernel.tasks.WorkerLost"
+    record.refresh_from_db()
+    assert record.status == ImportStatus.QUEUED
+
+    assert run_tasks() == 2  # the import again, then its mail
+    record.refresh_from_db()
+    assert (record.status, record.new) == (ImportStatus.DONE, 25)
+    assert Member.objects.filter(slug__startswith="m-").count() == 25
+    assert mail.outbox[0].subject == "Member import done: members.csv"
+
+
+def test_an_import_still_within_its_time_or_finished_is_not_run_again(manager, known):
+    upload(manager, csv_file(rows(25)))
+    record = MemberImport.objects.get()
+    MemberImport.objects.update(status=ImportStatus.RUNNING, started_at=timezone.now())
+    response = run_again(manager, record)
+    assert "Only an interrupted import can be run again." in response.content.decode()
+    assert 'value="Run the import again"' not in response.content.decode()
+    record.refresh_from_db()
+    assert record.status == ImportStatus.RUNNING
+    assert DBTaskResult.objects.count() == 1
+    assert (
+        manager.get(
+            reverse("admin:members_memberimport_run_again", args=[record.pk])
+        ).status_code
+        == 405
+    )
+
+
+@pytest.fixture
+def import_running_notice():
+    """The database tells the channel `member_import` when an import starts running."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION member_import_notice() RETURNS trigger LANGUAGE plpgsql "
+            "AS $$ BEGIN IF NEW.status = 'running' THEN "
+            "PERFORM pg_notify('member_import', NEW.id::text); END IF; "
+            "RETURN NEW; END $$"
+        )
+        cursor.execute(
+            "CREATE TRIGGER member_import_notice AFTER UPDATE ON members_memberimport "
+            "FOR EACH ROW EXECUTE FUNCTION member_import_notice()"
+        )
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER member_import_notice ON members_memberimport")
+        cursor.execute("DROP FUNCTION member_import_notice()")
+
+
+@pytest.mark.once
+@pytest.mark.django_db(transaction=True)
+def test_an_import_whose_worker_is_killed_is_shown_interrupted_and_runs_again(
+    admin_client, settings, known, request
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("a worker process needs a database it can share: PostgreSQL")
+    request.getfixturevalue("import_running_notice")
+    environment = {
+        "TASKS_BACKEND": "database",
+        "PRIVATE_ROOT": str(settings.PRIVATE_ROOT),
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "DJANGO_DEBUG": "true",
+    }
+    upload(admin_client, csv_file(rows(25)))
+    record = MemberImport.objects.get()
+    with (
+        psycopg.connect(worker_database_url(), autocommit=True) as listener,
+        psycopg.connect(worker_database_url()) as blocker,
+    ):
+        listener.execute("LISTEN member_import")
+        # Someone holds the members' tier: adding a member waits for it, so
+        # the worker is stopped inside the import.
+        blocker.execute("SELECT 1 FROM members_tier WHERE slug = 'member' FOR UPDATE")
+        worker = start_worker(**environment)
+        try:
+            notices = list(listener.notifies(timeout=120, stop_after=1))
+        finally:
+            worker.kill()
+            worker.wait()
+        blocker.rollback()
+    assert [notice.payload for notice in notices] == [str(record.pk)]
+
+    record.refresh_from_db()
+    assert record.status == ImportStatus.RUNNING
+    [lost] = DBTaskResult.objects.all()
+    assert lost.status == "RUNNING"
+    assert Member.objects.count() == 0  # its transaction died with it
+    html = change_page(admin_client, record)
+    assert "Running" in html and 'value="Run the import again"' not in html
+
+    with time_machine.travel(timezone.now() + LATER):
+        html = change_page(admin_client, record)
+        assert "Interrupted" in html
+        assert (
+            "The import was interrupted: it has been running for more than 60" in html
+        )
+        assert 'http-equiv="refresh"' not in html
+        response = run_again(admin_client, record)
+    assert "The import is queued again." in response.content.decode()
+    lost.refresh_from_db()
+    assert lost.status == "FAILED"
+    assert "The worker running this task stopped before it ended" in lost.traceback
+
+    worker = run_worker_batch(**environment)
+    assert worker.returncode == 0, worker.stdout + worker.stderr
+    record.refresh_from_db()
+    assert record.status == ImportStatus.DONE, record.problems
+    assert (record.new, record.updated, record.skipped) == (25, 0, 0)
+    assert Member.objects.filter(slug__startswith="m-").count() == 25
+    assert not record.file
     assert "Member import done: members.csv" in worker.stdout + worker.stderr
