@@ -514,9 +514,9 @@ class MemberImportAdmin(admin.ModelAdmin):
 
     @method_decorator(require_POST)
     def run_again_view(self, request, pk):
-        record = get_object_or_404(MemberImport, pk=pk)
         if not self._may_import(request):
             raise PermissionDenied
+        record = get_object_or_404(MemberImport, pk=pk)
         if self._run_again(request, [record]):
             self.message_user(request, _("The import is queued again."))
         else:

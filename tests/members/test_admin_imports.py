@@ -341,6 +341,8 @@ def test_only_those_who_may_import_see_the_imports_and_nobody_changes_them(
     client.force_login(editor)
     assert client.get(changelist).status_code == 403
     assert client.get(change).status_code == 403
+    run_again_url = reverse("admin:members_memberimport_run_again", args=[record.pk])
+    assert client.post(run_again_url).status_code == 403
     long_file = SimpleUploadedFile("members.csv", csv_file(rows(25)).encode())
     response = client.post(
         reverse("admin:members_member_import"),
