@@ -344,7 +344,9 @@ def member_import_run_again(*, record, site_url):
     one that is running within the time an import takes, or that ended,
     is left alone. Running it again is safe: the import is one transaction,
     rolled back with the worker's connection when the worker died, and its
-    file is kept until a result is recorded. The task run the worker left
+    file is kept until a result is recorded (had the worker died between
+    the import's commit and the record's, the rows, matched on slug, come
+    back unchanged). The task run the worker left
     marked running is recorded as failed (the worker was lost), and the
     import is queued as a new task.
     """
