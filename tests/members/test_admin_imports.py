@@ -475,24 +475,49 @@ def test_an_import_still_within_its_time_or_finished_is_not_run_again(manager, k
     )
 
 
+# Advisory locks of the test that stops a worker inside an import.
+WORKER_IN_IMPORT, TWENTIETH_MEMBER = 7001, 7002
+
+
 @pytest.fixture
-def import_running_notice():
-    """The database tells the channel `member_import` when an import starts running."""
+def worker_stopped_at_the_twentieth_member():
+    """A worker running an import stops before adding the member `m-20`, and says so.
+
+    When an import starts running, its worker's session takes the lock
+    WORKER_IN_IMPORT and the channel `member_import` hears of it. Before
+    adding `m-20` (19 members written in the import's transaction) the
+    worker gives that lock up and waits for TWENTIETH_MEMBER, which the test
+    holds: taking WORKER_IN_IMPORT, the test waits, without sleeping, until
+    the worker is there.
+    """
     with connection.cursor() as cursor:
         cursor.execute(
-            "CREATE FUNCTION member_import_notice() RETURNS trigger LANGUAGE plpgsql "
-            "AS $$ BEGIN IF NEW.status = 'running' THEN "
+            "CREATE FUNCTION import_started() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            "BEGIN IF NEW.status = 'running' THEN "
+            f"PERFORM pg_advisory_lock({WORKER_IN_IMPORT}); "
             "PERFORM pg_notify('member_import', NEW.id::text); END IF; "
             "RETURN NEW; END $$"
         )
         cursor.execute(
-            "CREATE TRIGGER member_import_notice AFTER UPDATE ON members_memberimport "
-            "FOR EACH ROW EXECUTE FUNCTION member_import_notice()"
+            "CREATE TRIGGER import_started AFTER UPDATE ON members_memberimport "
+            "FOR EACH ROW EXECUTE FUNCTION import_started()"
+        )
+        cursor.execute(
+            "CREATE FUNCTION twentieth_member() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            "BEGIN IF NEW.slug = 'm-20' THEN "
+            f"PERFORM pg_advisory_unlock({WORKER_IN_IMPORT}); "
+            f"PERFORM pg_advisory_lock({TWENTIETH_MEMBER}); END IF; "
+            "RETURN NEW; END $$"
+        )
+        cursor.execute(
+            "CREATE TRIGGER twentieth_member BEFORE INSERT ON members_member "
+            "FOR EACH ROW EXECUTE FUNCTION twentieth_member()"
         )
     yield
     with connection.cursor() as cursor:
-        cursor.execute("DROP TRIGGER member_import_notice ON members_memberimport")
-        cursor.execute("DROP FUNCTION member_import_notice()")
+        cursor.execute("DROP TRIGGER IF EXISTS import_started ON members_memberimport")
+        cursor.execute("DROP TRIGGER IF EXISTS twentieth_member ON members_member")
+        cursor.execute("DROP FUNCTION import_started(), twentieth_member()")
 
 
 @pytest.mark.once
@@ -502,7 +527,7 @@ def test_an_import_whose_worker_is_killed_is_shown_interrupted_and_runs_again(
 ):
     if connection.vendor != "postgresql":
         pytest.skip("a worker process needs a database it can share: PostgreSQL")
-    request.getfixturevalue("import_running_notice")
+    request.getfixturevalue("worker_stopped_at_the_twentieth_member")
     environment = {
         "TASKS_BACKEND": "database",
         "PRIVATE_ROOT": str(settings.PRIVATE_ROOT),
@@ -511,28 +536,27 @@ def test_an_import_whose_worker_is_killed_is_shown_interrupted_and_runs_again(
     }
     upload(admin_client, csv_file(rows(25)))
     record = MemberImport.objects.get()
-    with (
-        psycopg.connect(worker_database_url(), autocommit=True) as listener,
-        psycopg.connect(worker_database_url()) as blocker,
-    ):
-        listener.execute("LISTEN member_import")
-        # Someone holds the members' tier: adding a member waits for it, so
-        # the worker is stopped inside the import.
-        blocker.execute("SELECT 1 FROM members_tier WHERE slug = 'member' FOR UPDATE")
+    with psycopg.connect(worker_database_url(), autocommit=True) as test:
+        test.execute("SET lock_timeout = '120s'")
+        test.execute("LISTEN member_import")
+        test.execute(f"SELECT pg_advisory_lock({TWENTIETH_MEMBER})")
         worker = start_worker(**environment)
         try:
-            notices = list(listener.notifies(timeout=120, stop_after=1))
+            notices = list(test.notifies(timeout=120, stop_after=1))
+            # Until the worker has written 19 members and waits before the 20th.
+            test.execute(f"SELECT pg_advisory_lock({WORKER_IN_IMPORT})")
         finally:
-            worker.kill()
+            worker.kill()  # SIGKILL, as the kernel's out-of-memory killer sends
             worker.wait()
-        blocker.rollback()
     assert [notice.payload for notice in notices] == [str(record.pk)]
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER twentieth_member ON members_member")
 
     record.refresh_from_db()
     assert record.status == ImportStatus.RUNNING
     [lost] = DBTaskResult.objects.all()
     assert lost.status == "RUNNING"
-    assert Member.objects.count() == 0  # its transaction died with it
+    assert Member.objects.count() == 0  # the 19 written died with its transaction
     html = change_page(admin_client, record)
     assert "Running" in html and 'value="Run the import again"' not in html
 
