@@ -1,4 +1,5 @@
 import uuid
+from datetime import timedelta
 from pathlib import PurePosixPath
 
 from django.conf import settings
@@ -473,6 +474,19 @@ def member_import_path(instance, filename):
     return f"member-imports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
 
 
+def import_abandoned_before():
+    """The time before which a running import has been heard of too long ago."""
+    return timezone.now() - timedelta(minutes=settings.MEMBER_IMPORT_ABANDONED_MINUTES)
+
+
+class MemberImportQuerySet(models.QuerySet):
+    def abandoned(self):
+        """Imports marked running for longer than MEMBER_IMPORT_ABANDONED_MINUTES: their worker stopped."""
+        return self.filter(
+            status=ImportStatus.RUNNING, started_at__lt=import_abandoned_before()
+        )
+
+
 class MemberImport(models.Model):
     """A spreadsheet of members too long for one request, imported by a worker. Never public.
 
@@ -520,6 +534,8 @@ class MemberImport(models.Model):
     # of None is a problem of the whole file.
     problems = models.JSONField(_("problems"), default=list, blank=True)
 
+    objects = MemberImportQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = _("member import")
@@ -533,3 +549,12 @@ class MemberImport(models.Model):
     @property
     def is_finished(self):
         return self.status in (ImportStatus.DONE, ImportStatus.FAILED)
+
+    @property
+    def is_abandoned(self):
+        """Marked running for longer than an import takes: its worker stopped (`abandoned()`)."""
+        return (
+            self.status == ImportStatus.RUNNING
+            and self.started_at is not None
+            and self.started_at < import_abandoned_before()
+        )

@@ -13,10 +13,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from import_export.formats.base_formats import CSV, XLSX
 
 from alliance.kernel import translated
-from alliance.kernel.tasks import enqueue_on_commit, task
+from alliance.kernel.private_files import deleted_unless_committed
+from alliance.kernel.tasks import enqueue_on_commit, fail_abandoned, task
 
 from .models import (
     ApplicationStatus,
@@ -25,8 +25,10 @@ from .models import (
     MemberImport,
     MembershipApplication,
     Tier,
+    import_abandoned_before,
 )
 from .resources import MemberResource, Problem, import_problems
+from .spreadsheets import SafeCSV, SafeXLSX
 
 logger = logging.getLogger(__name__)
 
@@ -241,8 +243,8 @@ def application_reject(*, application, reviewed_by, reason):
 
 # --- Imports too long for one request ---------------------------------------
 
-# The formats of a queued import, by the name it records.
-IMPORT_FORMATS = {"csv": CSV, "xlsx": XLSX}
+# The formats of a queued import, by the name it records: the admin's, read as it reads them.
+IMPORT_FORMATS = {"csv": SafeCSV, "xlsx": SafeXLSX}
 
 
 def read_import_file(data, file_format):
@@ -259,12 +261,12 @@ def read_import_file(data, file_format):
         ) from error
 
 
-@transaction.atomic
 def member_import_queue(*, upload, file_format, rows, user, site_url, language):
     """Keep an uploaded spreadsheet in private storage and have a worker import it.
 
     The import starts once this transaction commits; the uploader is told
-    the result by mail and sees it in the admin (`MemberImport`).
+    the result by mail and sees it in the admin (`MemberImport`). If the
+    record is not committed, the file is deleted again.
     """
     record = MemberImport(
         file_name=upload.name[:255],
@@ -275,8 +277,9 @@ def member_import_queue(*, upload, file_format, rows, user, site_url, language):
     )
     upload.seek(0)
     record.file.save(upload.name, upload, save=False)
-    record.save()
-    enqueue_on_commit(member_import_run, import_id=record.pk, site_url=site_url)
+    with deleted_unless_committed(record.file):
+        record.save()
+        enqueue_on_commit(member_import_run, import_id=record.pk, site_url=site_url)
     return record
 
 
@@ -331,6 +334,34 @@ def member_import_run(*, import_id, site_url):
         record, site_url, problems=import_problems(result, resource), result=result
     )
     return record.status == ImportStatus.DONE
+
+
+@transaction.atomic
+def member_import_run_again(*, record, site_url):
+    """Queue again an import whose worker stopped while it ran; answer whether it was.
+
+    Only an abandoned import is taken (`MemberImport.objects.abandoned()`):
+    one that is running within the time an import takes, or that ended,
+    is left alone. Running it again is safe: the import is one transaction,
+    rolled back with the worker's connection when the worker died, and its
+    file is kept until a result is recorded (had the worker died between
+    the import's commit and the record's, the rows, matched on slug, come
+    back unchanged). The task run the worker left
+    marked running is recorded as failed (the worker was lost), and the
+    import is queued as a new task.
+    """
+    taken = (
+        MemberImport.objects.abandoned()
+        .filter(pk=record.pk)
+        .update(status=ImportStatus.QUEUED, started_at=None, finished_at=None)
+    )
+    if not taken:
+        return False
+    fail_abandoned(
+        member_import_run, started_before=import_abandoned_before(), import_id=record.pk
+    )
+    enqueue_on_commit(member_import_run, import_id=record.pk, site_url=site_url)
+    return True
 
 
 def _import_finish(record, site_url, *, problems, result=None):

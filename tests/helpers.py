@@ -19,12 +19,15 @@
   `noise_png(megabytes)` (one that does not compress).
 - Posted data: `logo_post()` (a member with a logo), `application_data()`
   (an application to join), `members_xlsx(rows)` (an import spreadsheet
-  under `CSV_HEADER`).
+  under `CSV_HEADER`; `dimension="A1:G10"` states a size of its own in the
+  sheet, as another program may write a wrong one).
 - `XSS_VECTORS`, `DANGEROUS_TAGS` and `Inspector`: what no rendered body
   may keep.
 - `CHROMIUM` and `CHROMIUM_ARGS`: the browser the browser tests drive.
 - `committed()`: run a block's commit hooks (queued tasks) at its end;
-  `run_tasks()`: run the database queue's tasks as a worker does.
+  `run_tasks()`: run the database queue's tasks as a worker does;
+  `run_worker_batch()` a worker process on the test database until the
+  queue is empty, `start_worker()` one left running (to be killed).
 - `REDIS_URL` (`TEST_REDIS_URL`) and `redis_available()`: the Redis the
   tests may use.
 
@@ -36,9 +39,11 @@ import contextlib
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -515,7 +520,7 @@ def logo_post(tier, sector, upload):
 CSV_HEADER = "slug,name_en,name_zh_hans,tier,sectors,country,status\n"
 
 
-def members_xlsx(rows):
+def members_xlsx(rows, *, dimension=None):
     from openpyxl import Workbook
 
     workbook = Workbook()
@@ -525,7 +530,21 @@ def members_xlsx(rows):
         sheet.append(row)
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return buffer.getvalue()
+    if dimension is None:
+        return buffer.getvalue()
+    # The size the sheet states (`<dimension ref="A1:G31"/>`) rewritten.
+    written, rewritten = zipfile.ZipFile(buffer), io.BytesIO()
+    with zipfile.ZipFile(rewritten, "w", zipfile.ZIP_DEFLATED) as archive:
+        for item in written.infolist():
+            content = written.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content = re.sub(
+                    rb'<dimension ref="[^"]*"',
+                    b'<dimension ref="' + dimension.encode() + b'"',
+                    content,
+                )
+            archive.writestr(item, content)
+    return rewritten.getvalue()
 
 
 def image_bytes(size=(1600, 900), image_format="JPEG"):
@@ -681,22 +700,44 @@ def run_tasks():
     return ran
 
 
-def run_worker_batch(timeout=300, **environment):
-    """Run `manage.py worker --batch` in its own process on the test database, until the
-    queue is empty; `environment` adds settings. Return the finished process."""
+def worker_database_url():
+    """The address of the test database (PostgreSQL), for another process."""
     db = connection.settings_dict
-    env = {
+    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+def _worker_environment(environment):
+    return {
         **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:"
-        f"{db['PORT']}/{db['NAME']}",
+        "DATABASE_URL": worker_database_url(),
         "EMAIL_URL": "consolemail://",
         **environment,
     }
+
+
+def run_worker_batch(timeout=300, **environment):
+    """Run `manage.py worker --batch` in its own process on the test database, until the
+    queue is empty; `environment` adds settings. Return the finished process."""
     return subprocess.run(
         [sys.executable, "manage.py", "worker", "--batch"],
         cwd=ROOT,
-        env=env,
+        env=_worker_environment(environment),
         capture_output=True,
         text=True,
         timeout=timeout,
+    )
+
+
+def start_worker(**environment):
+    """Start `manage.py worker` in its own process on the test database and leave it running.
+
+    Answer the process (`subprocess.Popen`), to be killed by the test; its
+    output is discarded.
+    """
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "worker", "--interval", "0.1"],
+        cwd=ROOT,
+        env=_worker_environment(environment),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )

@@ -9,8 +9,11 @@ media bucket under `private/`), written private and read with signed
 addresses (settings.py).
 """
 
+import contextlib
+
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, storages
+from django.db import transaction
 from django.http import FileResponse, Http404
 from django.utils.functional import cached_property
 from PIL import Image
@@ -39,6 +42,24 @@ class PrivateFileSystemStorage(FileSystemStorage):
 def private_storage():
     """The storage of private files (STORAGES["private"]), for a FileField's `storage`."""
     return storages["private"]
+
+
+@contextlib.contextmanager
+def deleted_unless_committed(field_file):
+    """Run the block in a transaction; if it does not commit, delete the file just saved.
+
+    A file is written to storage before the row that names it: if the
+    row's transaction then fails or rolls back, nothing points at the file,
+    and a private file (contacts) must not stay behind. Django runs code
+    after a commit but none after a rollback, so the block is the outermost
+    transaction (durable): leaving it is the commit, or the rollback.
+    """
+    try:
+        with transaction.atomic(durable=True):
+            yield
+    except BaseException:
+        field_file.delete(save=False)
+        raise
 
 
 def image_response(field_file):

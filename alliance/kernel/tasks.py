@@ -9,6 +9,13 @@ several machines, or at once in the calling process.
 A request enqueues through `enqueue_on_commit`: the task waits for the
 transaction, so a change that is rolled back sends nothing, and a worker
 never looks for a row that is not committed yet.
+
+A worker killed outright (SIGKILL, out of memory, a machine restart) leaves
+the task it ran marked running: django-tasks-db marks a task running when a
+worker takes it and knows nothing more of that worker until it ends the
+task (its issue #5, "Unclean exits of the worker leave tasks in limbo").
+`fail_abandoned` records such a task as failed once it has run for longer
+than it can.
 """
 
 import functools
@@ -17,12 +24,15 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import TaskResultStatus, task, task_backends
+from django_tasks_db import DatabaseBackend
 from django_tasks_db.models import DBTaskResult, get_date_max
 
 __all__ = [
     "TaskResultStatus",
+    "WorkerLost",
     "enqueue_later",
     "enqueue_on_commit",
+    "fail_abandoned",
     "retry_failed",
     "task",
 ]
@@ -72,3 +82,34 @@ def retry_failed(results):
         exception_class_path="",
         traceback="",
     )
+
+
+class WorkerLost(Exception):
+    """The worker running a task stopped before the task ended."""
+
+
+def fail_abandoned(task_, *, started_before, **kwargs):
+    """Record as failed the runs of `task_` marked running since before `started_before`; answer them.
+
+    `kwargs` narrows them to the runs called with these keyword arguments.
+    Each gets the library's failed state, with a `WorkerLost` error that
+    says why, and is listed under the failed tasks. Only the database
+    queue keeps such records: with Redis (RQ) a job whose worker died is
+    failed by RQ itself, as abandoned.
+    """
+    if not isinstance(task_.get_backend(), DatabaseBackend):
+        return []
+    results = DBTaskResult.objects.running().filter(
+        task_path=task_.module_path, started_at__lt=started_before
+    )
+    for name, value in kwargs.items():
+        results = results.filter(**{f"args_kwargs__kwargs__{name}": value})
+    abandoned = list(results)
+    for result in abandoned:
+        result.set_failed(
+            WorkerLost(
+                "The worker running this task stopped before it ended "
+                f"(it has been running since {result.started_at:%Y-%m-%d %H:%M:%S %Z})."
+            )
+        )
+    return abandoned

@@ -334,6 +334,15 @@ else:
         f"TASKS_BACKEND must be database, rq or immediate, not {TASKS_BACKEND!r}."
     )
 
+# A member import a worker has run for this long without ending is taken as
+# interrupted (its worker was killed: out of memory, a deploy, a restart).
+# An import reports nothing until it ends (it is one transaction, all or
+# nothing), so the time since it started is the time without word from it;
+# keep this well above the longest import (50,000 rows take about
+# 10 minutes). The admin then shows it interrupted and offers to run it
+# again.
+MEMBER_IMPORT_ABANDONED_MINUTES = env.int("MEMBER_IMPORT_ABANDONED_MINUTES", default=60)
+
 # --- Webhooks ---------------------------------------------------------------
 
 # Partners' endpoints must be https, and may not resolve to loopback,

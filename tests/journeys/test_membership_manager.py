@@ -128,13 +128,13 @@ def test_a_long_file_is_imported_by_the_worker_and_its_result_shown_in_the_admin
     expect(page.locator(".messagelist")).to_contain_text(
         "The file has 30 rows: it is being imported in the background"
     )
-    expect(page.locator(".field-status")).to_contain_text("Queued")
+    expect(page.locator(".field-import_status")).to_contain_text("Queued")
     expect(page.locator("#import-outcome")).to_contain_text("waiting for")
     assert Member.objects.count() == 0
 
     assert run_tasks() == 2  # the worker: the import, then its mail
     page.reload()
-    expect(page.locator(".field-status")).to_contain_text("Done")
+    expect(page.locator(".field-import_status")).to_contain_text("Done")
     expect(page.locator("#import-outcome")).to_contain_text(
         "Imported: 30 new, 0 updated, 0 unchanged."
     )

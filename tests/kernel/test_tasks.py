@@ -6,16 +6,23 @@ import smtplib
 import subprocess
 import sys
 import threading
+from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection, transaction
 from django.urls import reverse
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from alliance.kernel.tasks import fail_abandoned
 from members.models import ApplicationStatus, MembershipApplication
-from members.services import application_approve
+from members.services import (
+    application_acknowledge,
+    application_approve,
+    application_tell_decision,
+)
 from tests.factories import (
     ArticleFactory,
     EndpointFactory,
@@ -106,6 +113,51 @@ def test_a_failed_task_is_listed_with_its_error_and_runs_again_from_the_admin(
     assert DBTaskResult.objects.get().status == "SUCCESSFUL"
     [message] = mail.outbox
     assert message.to == ["ada@orbit.example"]
+
+
+def test_runs_marked_running_since_before_the_time_given_are_failed_as_abandoned(
+    application, admin_client
+):
+    now, hour = timezone.now(), timedelta(hours=1)
+
+    def running(task_, started_at, **kwargs):
+        # Taken by a worker that was then killed: marked running ever since.
+        result = DBTaskResult.objects.get(pk=task_.enqueue(**kwargs).id)
+        result.claim("killed-worker")
+        DBTaskResult.objects.filter(pk=result.pk).update(started_at=started_at)
+        return result
+
+    lost = running(
+        application_acknowledge, now - 2 * hour, application_id=application.pk
+    )
+    others = [
+        running(application_acknowledge, now, application_id=application.pk),
+        running(application_acknowledge, now - 2 * hour, application_id=0),
+        running(
+            application_tell_decision, now - 2 * hour, application_id=application.pk
+        ),
+    ]
+    failed = fail_abandoned(
+        application_acknowledge,
+        started_before=now - hour,
+        application_id=application.pk,
+    )
+    assert failed == [lost]
+    lost.refresh_from_db()
+    assert (lost.status, lost.exception_class_path) == (
+        "FAILED",
+        "alliance.kernel.tasks.WorkerLost",
+    )
+    assert [DBTaskResult.objects.get(pk=other.pk).status for other in others] == [
+        "RUNNING"
+    ] * 3
+    page = admin_client.get(
+        reverse("admin:django_tasks_database_dbtaskresult_changelist"),
+        {"status__exact": "FAILED"},
+    )
+    assert "WorkerLost: The worker running this task stopped before it ended" in (
+        page.content.decode()
+    )
 
 
 def test_staff_without_the_permission_cannot_see_the_tasks(client, django_user_model):

@@ -3,11 +3,12 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from import_export.formats.base_formats import CSV, XLSX
 
 from members.resources import MemberResource, import_problems
+from members.spreadsheets import SafeCSV, SafeXLSX
 
-FORMATS = {".csv": CSV, ".xlsx": XLSX}
+# Read as the admin reads them (every row of a sheet, whatever its dimension says).
+FORMATS = {".csv": SafeCSV, ".xlsx": SafeXLSX}
 PROGRESS_EVERY = 500  # rows
 
 
@@ -50,11 +51,11 @@ class Command(BaseCommand):
             raise CommandError(f"{file}: {error.strerror}.") from error
         try:
             dataset = file_format().create_dataset(
-                data if file_format is XLSX else data.decode("utf-8-sig")
+                data if file_format is SafeXLSX else data.decode("utf-8-sig")
             )
         except Exception as error:
             raise CommandError(
-                f"{file}: cannot read it as {file_format.__name__}: {error}"
+                f"{file}: cannot read it as {file.suffix[1:].upper()}: {error}"
             ) from error
 
         def report(done, total):
