@@ -8,7 +8,7 @@ PORT ?= 8000
 # Only the site's own code carries reader-facing strings.
 MESSAGES_IGNORE := --ignore=.venv --ignore=node_modules --ignore=tests --ignore=examples --ignore=bench --ignore=staticfiles
 
-.PHONY: install run worker test lint fmt lock messages bench bench-webhooks clean backup restore outdated soak soak-faults lighthouse rush replica-test proxy-test
+.PHONY: install run worker test lint fmt lock messages bench bench-webhooks clean backup restore outdated soak soak-faults lighthouse rush replica-test proxy-test bench-instructions
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -81,6 +81,9 @@ soak-faults: ## The same load with no Redis, Redis up, refused and hung (10 s ea
 
 bench: ## Load benchmark of every page and API against gunicorn, PostgreSQL and the 100x data (about 10 min; BENCH_ARGS="--duration 3" for a quick look)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+bench-instructions: ## Machine instructions per request of every benchmark address, counted under valgrind (steady on a busy machine; about 15 min; INSTRUCTIONS_ARGS="--against FILE.json" compares runs)
+	$(BIN)/python bench/instructions.py $(INSTRUCTIONS_ARGS)
 
 rush: ## An event's opening rush against gunicorn + PostgreSQL: 1,000 registrations in a minute, 1,000 check-ins; fails on an error, overbooking or p99 >= 300 ms (RUSH_ARGS="--registrations 200 --seconds 12" for a quick look)
 	$(BIN)/python bench/registration_rush.py $(RUSH_ARGS)
