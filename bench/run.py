@@ -450,11 +450,15 @@ def run_proxy_pass(env, paths, arguments, state):
             status, _body = fetch(varnish.base, path)
             row = {"path": shown_path(path), "status": status}
             row |= proxy.measure(varnish.base + path, arguments.duration, processes)
+            row["at_rate"] = proxy.at_target_rate(
+                varnish.base + path, arguments.duration, ceiling["rps"]
+            )
             row["verdict"] = proxy.verdict(row, ceiling["rps"])
             rows[name] = row
             log(
                 f"  {name:<24} {row['rps']:8.1f} req/s  p50 {row['p50_ms']:6.2f} ms"
-                f"  p99 {row['p99_ms']:6.2f} ms  {row['verdict']}"
+                f"  p99 {row['p99_ms']:6.2f} ms; at {row['at_rate']['rps']:,.0f} req/s"
+                f" p99 {row['at_rate']['p99_ms']:6.2f} ms  {row['verdict']}"
             )
         article = Article.objects.get(slug=state["article"])
         title = article.title_en
