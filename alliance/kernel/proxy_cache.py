@@ -47,7 +47,7 @@ from django.conf import settings
 from django.db.models.signals import post_save
 from django.utils import timezone, translation
 
-from alliance.kernel import record_keys
+from alliance.kernel import neighbours, record_keys
 from alliance.kernel.changes import (
     changed_keys,
     public_content_changed,
@@ -217,8 +217,15 @@ def purge_when_due(*, label, pk, at):
     due = datetime.datetime.fromisoformat(at)
     if obj is None or due not in clock_changes_at(obj, due):
         return 0
-    # As if it were published (or its dates edited) now.
-    keys = changed_keys([model], [(model, pk), *records_shown_with(obj)])
+    # As if it were published (or its dates edited) now: its answers, its
+    # model's lists and columns, and the records next to it in its neighbour
+    # order as public at `at` (their previous and next links), not every
+    # page that links along the order.
+    keys = changed_keys(records=[(model, pk), *records_shown_with(obj)])
+    keys |= record_keys.record_keys(
+        model, pk, listed=True, columns=record_keys.columns_of(model)
+    )
+    keys |= neighbours.keys_beside(model, pk, now=due)
     return purge_keys.call(keys=sorted(keys))
 
 

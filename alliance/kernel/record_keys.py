@@ -122,6 +122,11 @@ def columns_of(model):
     return [field.column for field in model._meta.concrete_fields]
 
 
+def has_neighbours(model):
+    """Whether `model` declares an order its records' pages link along (`neighbours`)."""
+    return getattr(model, "neighbour_order", None) is not None
+
+
 def model_keys(model):
     """Every answer that shows anything of `model`: what a change not known row by row purges."""
     if not is_public(model):
@@ -131,6 +136,7 @@ def model_keys(model):
         name,
         f"{name}-list",
         *(f"{name}-by-{column}" for column in columns_of(model)),
+        *([f"{name}-neighbours"] if has_neighbours(model) else []),
     }
 
 
@@ -201,6 +207,7 @@ class Shown:
         self.lists = set()  # labels
         self.columns = set()  # (label, column)
         self.models = set()  # labels
+        self.neighbours = set()  # labels of models whose neighbours it shows
         # While a model query runs its SQL: the tables it read.
         self.capture = None
 
@@ -223,6 +230,12 @@ class Shown:
             self.lists.add(name)
             self.columns.update((name, column) for column in columns)
 
+    def add_neighbours(self, model, pk):
+        """Name the records beside `model`'s record `pk` (already named one by one)."""
+        if is_public(model):
+            self.add_record(model, pk)
+            self.neighbours.add(label(model))
+
     def read(self, sql):
         tables = TABLE_READ.findall(sql)
         if self.capture is not None:
@@ -231,12 +244,14 @@ class Shown:
             self.add_tables(tables)
 
     def merge(self, state):
-        records, lists, columns, models_ = state
+        # Parts kept before the neighbours were named have four items.
+        records, lists, columns, models_, *neighbours = state
         for name, pks in records.items():
             self.records.setdefault(name, set()).update(pks)
         self.lists.update(lists)
         self.columns.update(columns)
         self.models.update(models_)
+        self.neighbours.update(*neighbours)
 
     def state(self):
         """A plain copy to keep in the cache beside a part worked out once."""
@@ -245,6 +260,7 @@ class Shown:
             tuple(sorted(self.lists)),
             tuple(sorted(self.columns)),
             tuple(sorted(self.models)),
+            tuple(sorted(self.neighbours)),
         )
 
     def keys(self, limit=MAX_RECORD_KEYS):
@@ -265,6 +281,7 @@ class Shown:
             *sorted(models_),
             *sorted(f"{name}-list" for name in self.lists),
             *sorted(f"{name}-by-{column}" for name, column in self.columns),
+            *sorted(f"{name}-neighbours" for name in self.neighbours),
             *sorted(f"{name}-{pk}" for name, pks in records.items() for pk in pks),
         ]
 
@@ -435,6 +452,21 @@ def _cols(expression, found):
             _cols(source, found)
 
 
+def columns_filtered(queryset):
+    """The columns of its model's table that a queryset's filter reads; None when
+    it reads another table too, or raw SQL."""
+    query = queryset.query
+    table = queryset.model._meta.db_table
+    cols = []
+    try:
+        _cols(query.where, cols)
+    except NotUnderstood:
+        return None
+    if set(query.alias_map) - {table} or any(col.alias != table for col in cols):
+        return None
+    return {col.target.column for col in cols}
+
+
 def _ordering_columns(query, model):
     """The columns of the base table that the query's ordering reads, and the
     tables of the relations it orders across."""
@@ -524,13 +556,53 @@ def _analyse(query, model, sql_tables, bounding_alias=None):
     return base_columns, whole, order_tables
 
 
+def as_neighbours(queryset, anchor):
+    """Mark a query of the records beside `anchor` in its model's neighbour order.
+
+    For `neighbours` alone, on a query it built whole: answered, it names the
+    records it loaded and `anchor` (and the relation's key), not its list or
+    columns, for a change that moves a record purges the records beside it.
+    A filter or an order added later undoes the mark (`beside`).
+    """
+    queryset = queryset.all()
+    query = queryset.query
+    query.neighbours_of = (
+        type(anchor)._meta.concrete_model,
+        anchor.pk,
+        len(query.where.children),
+        tuple(query.order_by),
+    )
+    return queryset
+
+
+def beside(query):
+    """The (model, primary key) whose neighbours a query finds, as `as_neighbours`
+    marked it and nothing since changed what it chooses; else None."""
+    mark = getattr(query, "neighbours_of", None)
+    if mark is None:
+        return None
+    model, pk, size, order_by = mark
+    where = query.where
+    if (
+        where.negated
+        or where.connector != AND
+        or len(where.children) != size
+        or tuple(query.order_by) != order_by
+        or query.combinator
+        or query.extra
+    ):
+        return None
+    return model, pk
+
+
 def settle(shown, model, query, tables, found):
     """Name what a model query showed (see the module's docstring): `tables` are
     those its SQL read, `found` the records it loaded by model (None: too many)."""
     try:
         if query is None or found is None:
             raise NotUnderstood
-        limits = bound(query, model)
+        neighbours_of = beside(query)
+        limits = None if neighbours_of else bound(query, model)
         base_columns, whole, order_tables = _analyse(
             query, model, tables, limits[3] if limits else None
         )
@@ -560,6 +632,9 @@ def settle(shown, model, query, tables, found):
         for pk in pks:
             shown.add_record(loaded_model, pk)
     if base_table in whole:
+        return
+    if neighbours_of is not None:
+        shown.add_neighbours(*neighbours_of)
         return
     if limits is None:
         shown.add_list(model, base_columns)
