@@ -40,6 +40,9 @@ from django.utils.functional import cached_property
 from alliance.kernel import record_keys
 
 ATTRIBUTE = "neighbour_order"
+# A bulk change of more records than this purges every page that links along
+# the order, rather than looking up each record's neighbours (three queries).
+MOST_LOOKED_UP = 20
 
 
 class NeighbourOrder:
@@ -184,3 +187,25 @@ def keys_beside(model, pk, *, now=None, using=None):
     for other in order.pks_beside(pk, now=now, using=using):
         keys |= record_keys.record_keys(model, other)
     return keys
+
+
+def keys_beside_each(model, pks, *, now=None):
+    """`keys_beside` for each of the records `pks`, or None when they are more
+    than `MOST_LOOKED_UP` (the order's key stands in: every page)."""
+    if len(pks) > MOST_LOOKED_UP:
+        return None
+    keys = set()
+    for pk in pks:
+        keys |= keys_beside(model, pk, now=now)
+    return keys
+
+
+def bulk_keys(model, pks, beside):
+    """What a bulk change of records `pks` of `model` purges: each record's keys,
+    every list and column of the model, and the records next to them in its
+    order (`beside`, from `keys_beside_each`), or, None, every page that links
+    along it."""
+    keys = record_keys.model_keys(model, beside=beside is None)
+    for pk in pks:
+        keys |= record_keys.record_keys(model, pk)
+    return keys | (beside or set())

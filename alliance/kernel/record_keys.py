@@ -127,8 +127,10 @@ def has_neighbours(model):
     return getattr(model, "neighbour_order", None) is not None
 
 
-def model_keys(model):
-    """Every answer that shows anything of `model`: what a change not known row by row purges."""
+def model_keys(model, *, beside=True):
+    """Every answer that shows anything of `model`: what a change not known row by
+    row purges. Without `beside`, not the pages that show its records' neighbours
+    (for a change that purges the records next to those it moved)."""
     if not is_public(model):
         return set()
     name = label(model)
@@ -136,7 +138,7 @@ def model_keys(model):
         name,
         f"{name}-list",
         *(f"{name}-by-{column}" for column in columns_of(model)),
-        *([f"{name}-neighbours"] if has_neighbours(model) else []),
+        *([f"{name}-neighbours"] if beside and has_neighbours(model) else []),
     }
 
 
