@@ -267,7 +267,9 @@ def _keys_of_change(sender, instance, kwargs):
         )
         moved = before is None or neighbours.moves(sender, columns)
     if moved:
-        keys |= neighbours.keys_beside(sender, instance.pk, using=instance._state.db)
+        keys |= neighbours.keys_beside_later(
+            sender, instance.pk, using=instance._state.db
+        )
     for model, pk in records_shown_with(instance):
         keys |= record_keys.record_keys(model, pk)
     return keys

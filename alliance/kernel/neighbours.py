@@ -35,6 +35,7 @@ import operator
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.functional import cached_property
 
 from alliance.kernel import record_keys
@@ -189,14 +190,39 @@ def keys_beside(model, pk, *, now=None, using=None):
     return keys
 
 
-def keys_beside_each(model, pks, *, now=None):
-    """`keys_beside` for each of the records `pks`, or None when they are more
-    than `MOST_LOOKED_UP` (the order's key stands in: every page)."""
+def keys_beside_later(model, pk, *, using=None):
+    """`keys_beside`, and for a record the clock makes public later (at its
+    `publish_time_field`: a scheduled article), the records next to it then.
+
+    Their pages, purged now, are kept no longer than that moment
+    (`response_cache.seconds_to_live`), so they show it in time even if the
+    purge due then (`proxy_cache.purge_when_due`) is late or never runs.
+    """
+    keys = keys_beside(model, pk, using=using)
+    field = getattr(model, "publish_time_field", None)
+    if field and order_of(model) is not None:
+        with record_keys.not_shown():
+            moment = (
+                model._base_manager.using(using)
+                .filter(pk=pk)
+                .values_list(field, flat=True)
+                .first()
+            )
+        if moment is not None and moment > timezone.now():
+            keys |= keys_beside(model, pk, now=moment, using=using)
+    return keys
+
+
+def keys_beside_each(model, pks, *, later=False):
+    """`keys_beside` (`keys_beside_later`) for each of the records `pks`, or None
+    when they are more than `MOST_LOOKED_UP` (the order's key stands in: every
+    page along it)."""
     if len(pks) > MOST_LOOKED_UP:
         return None
+    look = keys_beside_later if later else keys_beside
     keys = set()
     for pk in pks:
-        keys |= keys_beside(model, pk, now=now)
+        keys |= look(model, pk)
     return keys
 
 

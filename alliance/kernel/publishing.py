@@ -225,9 +225,10 @@ class PublishableQuerySet(models.QuerySet):
         touch_referrers(self.model, pks)
         # The nesting objects' answers are purged record by record
         # (`touch_referrers`); every list of this model, whole; the records
-        # next to those now listed in its neighbour order (drafts had none).
+        # next to those now listed in its neighbour order (drafts had none),
+        # or for a scheduled one, where it will be listed at its time.
         beside = (
-            neighbours.keys_beside_each(self.model, pks, now=now)
+            neighbours.keys_beside_each(self.model, pks, later=True)
             if settings.PROXY_PURGE_URLS
             else set()
         )

@@ -215,6 +215,32 @@ def test_the_newest_article_is_purged_when_a_newer_one_comes(proxy_on, stories, 
 
 
 @change
+def test_scheduling_an_article_purges_the_pages_next_to_where_it_will_be(
+    proxy_on, stories, purges
+):
+    later = timezone.now() + datetime.timedelta(hours=1)
+    draft = ArticleFactory(
+        published_at=later + datetime.timedelta(hours=1), status="draft"
+    )
+    purges.clear()
+
+    # Saved with a time to come, and published in bulk with one.
+    scheduled = ArticleFactory(published_at=later)
+    saved = set(purges)
+    purges.clear()
+    Article.objects.filter(pk=draft.pk).publish()
+
+    # The newest article's page will link to it then: purged now, it is
+    # kept no longer than that time.
+    assert key(stories[0]) in saved
+    assert not saved & {key(s) for s in stories[1:]}
+    # Public an hour after it, the draft will come before `scheduled` only.
+    assert {key(draft), key(scheduled)} <= purges
+    assert not purges & {key(s) for s in stories}
+    assert ORDER_KEY not in saved | purges
+
+
+@change
 def test_a_bulk_change_of_many_purges_every_page_along_the_order(proxy_on, purges):
     drafts = ArticleFactory.create_batch(neighbours.MOST_LOOKED_UP + 1, status="draft")
     purges.clear()
