@@ -241,6 +241,28 @@ def test_scheduling_an_article_purges_the_pages_next_to_where_it_will_be(
 
 
 @change
+def test_publishing_one_of_thirty_articles_purges_four_article_pages(
+    client, proxy_on, purges
+):
+    now = timezone.now()
+    articles = [
+        ArticleFactory(published_at=now - datetime.timedelta(hours=2 * number))
+        for number in range(1, 31)
+    ]
+    shown = {
+        article: keys_of(client, article.get_absolute_url()) for article in articles
+    }
+    purges.clear()
+
+    # Between the 15th and the 16th.
+    ArticleFactory(published_at=now - datetime.timedelta(hours=31))
+
+    purged = [article for article, keys in shown.items() if keys & purges]
+    # The two beside it, and the two that show those in passing.
+    assert purged == articles[13:17]
+
+
+@change
 def test_a_bulk_change_of_many_purges_every_page_along_the_order(proxy_on, purges):
     drafts = ArticleFactory.create_batch(neighbours.MOST_LOOKED_UP + 1, status="draft")
     purges.clear()
