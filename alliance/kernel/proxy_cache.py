@@ -19,10 +19,12 @@ cache keep what they showed.
 When public content changes, the site purges, after the commit, the keys of
 the records written, the list keys of their models and of the models whose
 lists show them, and the records that show them in passing
-(`changes.content_changed`): editing one article drops its page, its API
-item, the lists and the pages of its tags and members, not every page that
-read an article. The purge is a background task (`purge_keys`): it asks
-each proxy in `PROXY_PURGE_URLS` (`PURGE /` with an `xkey` header, as
+(`changes.content_changed`), and the records next to one that came, left
+or moved in its model's neighbour order (`neighbours`): editing one article
+drops its page, its API item, the lists and the pages of its tags and
+members, and publishing one the pages of the articles beside it, not every
+page that read an article. The purge is a background task (`purge_keys`):
+it asks each proxy in `PROXY_PURGE_URLS` (`PURGE /` with an `xkey` header, as
 deploy/varnish/site.vcl accepts from the site only), and a proxy that does
 not answer is asked again later, with a growing wait, a few times; after
 the last, the task is left failed (the admin can run it again). Purging
@@ -31,9 +33,12 @@ answer whose purge never reached it.
 
 A change the clock makes (a scheduled article going live, an event becoming
 past) is not a write: a purge task is scheduled for that moment
-(`purge_when_due`), and an answer's `s-maxage` never reaches past the next
-such moment either (so a late worker, or a task backend that cannot wait,
-changes nothing), and such an answer carries no `stale-while-revalidate`.
+(`purge_when_due`: the article's answers, the lists, and the records next
+to it then, which its save purged already, so that they too are kept no
+longer than that moment), and an answer's `s-maxage` never reaches past the
+next such moment either (so a late worker, or a task backend that cannot
+wait, changes nothing), and such an answer carries no
+`stale-while-revalidate`.
 """
 
 import datetime

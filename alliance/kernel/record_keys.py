@@ -6,11 +6,16 @@ The keys of a public model (named by its label, `news.article`):
   (its page, its API item, the rows of a list, and what a page shows in
   passing: the tags and members on an article's page);
 - its list key, `news.article-list`: on the answers that list its records
-  (a list page, an article's previous and next ones), which a record
-  created or deleted could join or leave;
+  (a list page, an API list), which a record created or deleted could join
+  or leave;
 - a column's key, `news.article-by-published_at`: on the answers that
   choose or order its records by that column, which a record whose value
   changes could join, leave or move in;
+- its neighbours' key, `news.article-neighbours`, for a model that declares
+  the order its pages link along (`neighbours.NeighbourOrder`): on the
+  answers that show a record's previous and next ones (an article's page),
+  which name those records and the record they are beside, and neither the
+  list nor its columns;
 - its model key, `news.article`: on the answers that read it in a way not
   named row by row (a count, `values()`, a filter across a join, raw SQL),
   or whose records are too many to name (`MAX_RECORD_KEYS`).
@@ -20,9 +25,16 @@ each record written; creating or deleting one also purges the list key,
 and editing one the keys of the columns it changed (all of them when which
 is not known: a bulk update). The records whose answers show a changed one
 in passing (its parents, the records it links to, those that nest its
-summary) have their keys purged too. Editing an article's text thus drops
-its page, its API item and the pages that show it, not every page that
-read an article.
+summary) have their keys purged too. A record created, deleted or moved in
+its model's neighbour order (a new publish time, published or withdrawn)
+purges the keys of the records next to it there, where it was and where it
+is (`neighbours.keys_beside`): their pages' previous and next links. Only a
+change not known record by record (more than a few rows published at once,
+`model_keys`) purges the neighbours' key, every such page. Editing an
+article's text thus drops its page, its API item and the pages that show
+it; publishing one, its page, the lists, and the pages of the two articles
+beside it (and of the two beside those, which show them in passing), not
+every page that read an article.
 
 The keys are collected while a request runs (`collecting`), from the
 queries that it runs, on every database, by wrapping Django's
@@ -34,6 +46,9 @@ queries that it runs, on every database, by wrapping Django's
   loaded with them (`select_related`), and for children their parents (a
   child added, changed or withdrawn purges its parents' keys). Asked for a
   unique value it did not find, it is named as a list (the record may come).
+- A query of a record's neighbours, as its model's order builds it
+  (`as_neighbours`), names the records it loaded, the record they are
+  beside and the neighbours' key.
 - Any other model query names the list, the columns it filters and orders
   by, and the records it loaded.
 - The tables a query reads otherwise (joins it filters through, subqueries)
