@@ -367,8 +367,8 @@ def links(answer):
     return (older and older[1], newer and newer[1])
 
 
-def test_publishing_an_article_refreshes_its_neighbours_pages_only(proxy, editor):
-    site, varnish = proxy
+def test_publishing_an_article_refreshes_its_neighbours_pages_only(proxy):
+    _site, varnish = proxy
     now = timezone.now()
     for number in range(6):
         ArticleFactory(
@@ -383,20 +383,34 @@ def test_publishing_an_article_refreshes_its_neighbours_pages_only(proxy, editor
     )
     for number in range(6):
         cached(varnish, f"/news/story-{number}/")
-    headers, token = sign_in(site, "editor")
 
+    # What the admin's publish action runs (the editor's own journey, through
+    # the admin, is test_publish_edit_and_withdraw_in_the_admin_show_at_once).
     started = time.monotonic()
-    published = admin_action(site, headers, token, "publish_selected", draft)
+    Article.objects.filter(pk=draft.pk).publish()
     newer, older = varnish.request("/news/story-2/"), varnish.request("/news/story-3/")
     publish_to_fresh = time.monotonic() - started
     unrelated = [varnish.request(f"/news/story-{n}/") for n in (0, 5)]
 
-    assert published.status == 302
     assert links(newer) == ("/news/between/", "/news/story-1/")
     assert links(older) == ("/news/story-4/", "/news/between/")
     assert publish_to_fresh < 1
     # Pages whose links it leaves alone stay in the proxy.
     assert [answer.headers["X-Cache"] for answer in unrelated] == ["HIT", "HIT"]
+
+    # A new article saved published, between story-4 and story-5.
+    for number in range(6):
+        cached(varnish, f"/news/story-{number}/")
+    started = time.monotonic()
+    ArticleFactory(slug="late", published_at=now - datetime.timedelta(days=45))
+    newer, older = varnish.request("/news/story-4/"), varnish.request("/news/story-5/")
+    create_to_fresh = time.monotonic() - started
+    unrelated = [varnish.request(f"/news/story-{n}/") for n in (0, 1, 2)]
+
+    assert links(newer) == ("/news/late/", "/news/story-3/")
+    assert links(older) == (None, "/news/late/")
+    assert create_to_fresh < 1
+    assert [answer.headers["X-Cache"] for answer in unrelated] == ["HIT"] * 3
 
 
 def test_deleting_or_re_dating_an_article_refreshes_its_neighbours_pages_only(proxy):
