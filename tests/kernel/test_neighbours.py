@@ -275,12 +275,13 @@ def test_a_bulk_change_of_many_purges_every_page_along_the_order(proxy_on, purge
 def test_a_partitioned_order_links_and_purges_within_each_part(
     monkeypatch, proxy_on, purges, django_capture_on_commit_callbacks
 ):
-    # Records listed apart by a column's value, as a per-language list would be.
+    # Records listed apart by a column's value, as a per-language list would
+    # be; the article's own order is put back after the test.
+    monkeypatch.setattr(Article, "neighbour_order", Article.neighbour_order)
     order = NeighbourOrder(
         ["-published_at", "-pk"], within="published", partition=["featured"]
     )
     order.contribute_to_class(Article, "neighbour_order")
-    monkeypatch.setattr(Article, "neighbour_order", order)
     a, b, c, d = (
         ArticleFactory(published_at=days_ago(day), featured=day % 2 == 0)
         for day in range(4)
@@ -299,3 +300,9 @@ def test_a_partitioned_order_links_and_purges_within_each_part(
     assert {key(a), key(b), key(c), key(d)} <= purges
     assert Article.objects.links().older_than(b).first() == c
     assert order.columns >= {"published_at", "id", "status", "featured"}
+
+
+def test_an_articles_neighbours_follow_the_news_lists_order():
+    order = Article.neighbour_order
+    assert order.ordering == Article.objects.newest_first().query.order_by
+    assert order.partition == ()
