@@ -13,6 +13,7 @@ from alliance.kernel.images import (
     validate_picture,
 )
 from alliance.kernel.links import WebAddressField
+from alliance.kernel.neighbours import NeighbourOrder
 from alliance.kernel.publishing import (
     Publishable,
     PublishableQuerySet,
@@ -95,25 +96,15 @@ class ArticleQuerySet(SearchableQuerySet, PublishableQuerySet):
         """An article's page: the article and its event, in one query."""
         return self.select_related("event")
 
-    # An article's neighbours in the order of the news list (newest first;
-    # at the same time, the higher key first), so that following "older"
-    # from the first article of the list walks the whole list.
+    # An article's neighbours in the order of the news list (`Article.neighbour_order`).
 
     def older_than(self, article):
-        """The articles listed after `article`, the nearest first."""
-        return (
-            self.filter(published_at__lte=article.published_at)
-            .filter(Q(published_at__lt=article.published_at) | Q(pk__lt=article.pk))
-            .order_by("-published_at", "-pk")
-        )
+        """The published articles listed after `article`, the nearest first."""
+        return Article.neighbour_order.after(self, article)
 
     def newer_than(self, article):
-        """The articles listed before `article`, the nearest first."""
-        return (
-            self.filter(published_at__gte=article.published_at)
-            .filter(Q(published_at__gt=article.published_at) | Q(pk__gt=article.pk))
-            .order_by("published_at", "pk")
-        )
+        """The published articles listed before `article`, the nearest first."""
+        return Article.neighbour_order.before(self, article)
 
 
 def article_cover_path(instance, filename):
@@ -199,6 +190,11 @@ class Article(Publishable):
     # The renditions of each image field, made by a task after a save (alliance/kernel/images.py).
     image_renditions = {"cover_image": (COVER_RENDITIONS, "cover_rendered_from")}
     summary_title = "title"
+    # Its page links to the published articles before and after it in the
+    # news list (newest first; at the same time, the higher key first), so
+    # that following "older" from the first article walks the whole list.
+    # A change purges the pages next to the article, not every article page.
+    neighbour_order = NeighbourOrder(["-published_at", "-pk"], within="published")
 
     objects = ArticleQuerySet.as_manager()
 

@@ -62,7 +62,8 @@ class ArticleDetailView(PreviewMixin, DetailView):
         article = self.object
         # Lazy: the template reads them inside a cached fragment, so they run
         # only when it is rendered again (after a change of the content).
-        neighbours = Article.objects.published().links()
+        # Published ones only (`older_than` chooses them): named one by one.
+        neighbours = Article.objects.links()
         context.update(
             tags=article.tags.published().links(),
             members=article.members.published().links(),

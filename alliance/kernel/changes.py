@@ -34,12 +34,18 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Greatest
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.db.models.signals import (
+    m2m_changed,
+    post_delete,
+    post_save,
+    pre_delete,
+    pre_save,
+)
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from alliance.kernel import record_keys
+from alliance.kernel import neighbours, record_keys
 from alliance.kernel.models import ContentChange
 
 # Sent after the commit of a change to public content, with `tables`: the
@@ -203,12 +209,28 @@ def records_shown_with(instance):
 
 
 def _remember_stored(sender, instance, raw=False, **kwargs):
-    """Before a save, read what is stored: the columns it changes name the lists to purge."""
+    """Before a save, read what is stored: the columns it changes name the lists to
+    purge; if it moves in its model's neighbour order, the records next to it."""
     if raw or not settings.PROXY_PURGE_URLS:
         return
     if getattr(sender, "private_content", False):
         return
-    instance._stored_before_save = record_keys.stored_values(instance)
+    before = record_keys.stored_values(instance)
+    instance._stored_before_save = before
+    if before is not None and neighbours.moves(
+        sender, record_keys.changed_columns(instance, before)
+    ):
+        instance._beside_before_change = neighbours.keys_beside(
+            sender, instance.pk, using=instance._state.db
+        )
+
+
+def _remember_beside(sender, instance, **kwargs):
+    """Before a deletion, read the records next to it in its model's neighbour order."""
+    if settings.PROXY_PURGE_URLS and not getattr(sender, "private_content", False):
+        instance._beside_before_change = neighbours.keys_beside(
+            sender, instance.pk, using=instance._state.db
+        )
 
 
 def _keys_of_change(sender, instance, kwargs):
@@ -230,13 +252,23 @@ def _keys_of_change(sender, instance, kwargs):
             keys |= record_keys.record_keys(model, pk)
         keys |= record_keys.model_keys(sender)
         return keys
-    if kwargs.get("signal") is post_delete or kwargs.get("created"):
+    # The records next to it in its neighbour order, where it was and where
+    # it is now: their previous and next links change (`neighbours`).
+    keys |= instance.__dict__.pop("_beside_before_change", set())
+    deleted = kwargs.get("signal") is post_delete
+    if deleted or kwargs.get("created"):
         keys |= record_keys.record_keys(sender, instance.pk, listed=True)
+        moved = not deleted
     else:
         before = instance.__dict__.pop("_stored_before_save", None)
         columns = record_keys.changed_columns(instance, before)
         keys |= record_keys.record_keys(
             sender, instance.pk, listed=before is None, columns=columns
+        )
+        moved = before is None or neighbours.moves(sender, columns)
+    if moved:
+        keys |= neighbours.keys_beside_later(
+            sender, instance.pk, using=instance._state.db
         )
     for model, pk in records_shown_with(instance):
         keys |= record_keys.record_keys(model, pk)
@@ -274,6 +306,8 @@ def connect():
             pre_save.connect(_remember_stored, sender=model, dispatch_uid=uid)
             post_save.connect(_on_model_change, sender=model, dispatch_uid=uid)
             post_delete.connect(_on_model_change, sender=model, dispatch_uid=uid)
+            if record_keys.has_neighbours(model):
+                pre_delete.connect(_remember_beside, sender=model, dispatch_uid=uid)
             for field in model._meta.local_many_to_many:
                 m2m_changed.connect(
                     _on_model_change,

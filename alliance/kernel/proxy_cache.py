@@ -19,10 +19,12 @@ cache keep what they showed.
 When public content changes, the site purges, after the commit, the keys of
 the records written, the list keys of their models and of the models whose
 lists show them, and the records that show them in passing
-(`changes.content_changed`): editing one article drops its page, its API
-item, the lists and the pages of its tags and members, not every page that
-read an article. The purge is a background task (`purge_keys`): it asks
-each proxy in `PROXY_PURGE_URLS` (`PURGE /` with an `xkey` header, as
+(`changes.content_changed`), and the records next to one that came, left
+or moved in its model's neighbour order (`neighbours`): editing one article
+drops its page, its API item, the lists and the pages of its tags and
+members, and publishing one the pages of the articles beside it, not every
+page that read an article. The purge is a background task (`purge_keys`):
+it asks each proxy in `PROXY_PURGE_URLS` (`PURGE /` with an `xkey` header, as
 deploy/varnish/site.vcl accepts from the site only), and a proxy that does
 not answer is asked again later, with a growing wait, a few times; after
 the last, the task is left failed (the admin can run it again). Purging
@@ -31,9 +33,12 @@ answer whose purge never reached it.
 
 A change the clock makes (a scheduled article going live, an event becoming
 past) is not a write: a purge task is scheduled for that moment
-(`purge_when_due`), and an answer's `s-maxage` never reaches past the next
-such moment either (so a late worker, or a task backend that cannot wait,
-changes nothing), and such an answer carries no `stale-while-revalidate`.
+(`purge_when_due`: the article's answers, the lists, and the records next
+to it then, which its save purged already, so that they too are kept no
+longer than that moment), and an answer's `s-maxage` never reaches past the
+next such moment either (so a late worker, or a task backend that cannot
+wait, changes nothing), and such an answer carries no
+`stale-while-revalidate`.
 """
 
 import datetime
@@ -47,7 +52,7 @@ from django.conf import settings
 from django.db.models.signals import post_save
 from django.utils import timezone, translation
 
-from alliance.kernel import record_keys
+from alliance.kernel import neighbours, record_keys
 from alliance.kernel.changes import (
     changed_keys,
     public_content_changed,
@@ -217,8 +222,15 @@ def purge_when_due(*, label, pk, at):
     due = datetime.datetime.fromisoformat(at)
     if obj is None or due not in clock_changes_at(obj, due):
         return 0
-    # As if it were published (or its dates edited) now.
-    keys = changed_keys([model], [(model, pk), *records_shown_with(obj)])
+    # As if it were published (or its dates edited) now: its answers, its
+    # model's lists and columns, and the records next to it in its neighbour
+    # order as public at `at` (their previous and next links), not every
+    # page that links along the order.
+    keys = changed_keys(records=[(model, pk), *records_shown_with(obj)])
+    keys |= record_keys.record_keys(
+        model, pk, listed=True, columns=record_keys.columns_of(model)
+    )
+    keys |= neighbours.keys_beside(model, pk, now=due)
     return purge_keys.call(keys=sorted(keys))
 
 

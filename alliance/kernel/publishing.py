@@ -19,11 +19,10 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from alliance.kernel import record_keys
+from alliance.kernel import neighbours, record_keys
 from alliance.kernel.changes import (
     Kind,
     announce,
-    changed_keys,
     content_changed,
     keys_changed,
 )
@@ -225,11 +224,18 @@ class PublishableQuerySet(models.QuerySet):
         revive(self.model, slugs)
         touch_referrers(self.model, pks)
         # The nesting objects' answers are purged record by record
-        # (`touch_referrers`); every list of this model, whole.
+        # (`touch_referrers`); every list of this model, whole; the records
+        # next to those now listed in its neighbour order (drafts had none),
+        # or for a scheduled one, where it will be listed at its time.
+        beside = (
+            neighbours.keys_beside_each(self.model, pks, later=True)
+            if settings.PROXY_PURGE_URLS
+            else set()
+        )
         content_changed(
             self.model,
             *referrers(self.model),
-            keys=changed_keys([self.model], [(self.model, pk) for pk in pks]),
+            keys=neighbours.bulk_keys(self.model, pks, beside),
         )
         # A scheduled article is published but not yet public: not announced.
         live = self.model.objects.filter(pk__in=pks).published(now=now)
@@ -247,6 +253,13 @@ class PublishableQuerySet(models.QuerySet):
         visible = list(self.published().values_list("slug", flat=True))
         pks = list(self.published().values_list("pk", flat=True))
         changing = list(self.to_unpublish().values_list("pk", flat=True))
+        # The records next to those listed in its neighbour order, before
+        # they leave it.
+        beside = (
+            neighbours.keys_beside_each(self.model, pks)
+            if settings.PROXY_PURGE_URLS
+            else set()
+        )
         count = self.to_unpublish().update(
             status=Status.DRAFT, updated_at=timezone.now()
         )
@@ -258,7 +271,7 @@ class PublishableQuerySet(models.QuerySet):
         content_changed(
             self.model,
             *referrers(self.model),
-            keys=changed_keys([self.model], [(self.model, pk) for pk in changing]),
+            keys=neighbours.bulk_keys(self.model, changing, beside),
         )
         return count
 

@@ -6,11 +6,16 @@ The keys of a public model (named by its label, `news.article`):
   (its page, its API item, the rows of a list, and what a page shows in
   passing: the tags and members on an article's page);
 - its list key, `news.article-list`: on the answers that list its records
-  (a list page, an article's previous and next ones), which a record
-  created or deleted could join or leave;
+  (a list page, an API list), which a record created or deleted could join
+  or leave;
 - a column's key, `news.article-by-published_at`: on the answers that
   choose or order its records by that column, which a record whose value
   changes could join, leave or move in;
+- its neighbours' key, `news.article-neighbours`, for a model that declares
+  the order its pages link along (`neighbours.NeighbourOrder`): on the
+  answers that show a record's previous and next ones (an article's page),
+  which name those records and the record they are beside, and neither the
+  list nor its columns;
 - its model key, `news.article`: on the answers that read it in a way not
   named row by row (a count, `values()`, a filter across a join, raw SQL),
   or whose records are too many to name (`MAX_RECORD_KEYS`).
@@ -20,9 +25,16 @@ each record written; creating or deleting one also purges the list key,
 and editing one the keys of the columns it changed (all of them when which
 is not known: a bulk update). The records whose answers show a changed one
 in passing (its parents, the records it links to, those that nest its
-summary) have their keys purged too. Editing an article's text thus drops
-its page, its API item and the pages that show it, not every page that
-read an article.
+summary) have their keys purged too. A record created, deleted or moved in
+its model's neighbour order (a new publish time, published or withdrawn)
+purges the keys of the records next to it there, where it was and where it
+is (`neighbours.keys_beside`): their pages' previous and next links. Only a
+change not known record by record (more than a few rows published at once,
+`model_keys`) purges the neighbours' key, every such page. Editing an
+article's text thus drops its page, its API item and the pages that show
+it; publishing one, its page, the lists, and the pages of the two articles
+beside it (and of the two beside those, which show them in passing), not
+every page that read an article.
 
 The keys are collected while a request runs (`collecting`), from the
 queries that it runs, on every database, by wrapping Django's
@@ -34,6 +46,9 @@ queries that it runs, on every database, by wrapping Django's
   loaded with them (`select_related`), and for children their parents (a
   child added, changed or withdrawn purges its parents' keys). Asked for a
   unique value it did not find, it is named as a list (the record may come).
+- A query of a record's neighbours, as its model's order builds it
+  (`as_neighbours`), names the records it loaded, the record they are
+  beside and the neighbours' key.
 - Any other model query names the list, the columns it filters and orders
   by, and the records it loaded.
 - The tables a query reads otherwise (joins it filters through, subqueries)
@@ -122,8 +137,15 @@ def columns_of(model):
     return [field.column for field in model._meta.concrete_fields]
 
 
-def model_keys(model):
-    """Every answer that shows anything of `model`: what a change not known row by row purges."""
+def has_neighbours(model):
+    """Whether `model` declares an order its records' pages link along (`neighbours`)."""
+    return getattr(model, "neighbour_order", None) is not None
+
+
+def model_keys(model, *, beside=True):
+    """Every answer that shows anything of `model`: what a change not known row by
+    row purges. Without `beside`, not the pages that show its records' neighbours
+    (for a change that purges the records next to those it moved)."""
     if not is_public(model):
         return set()
     name = label(model)
@@ -131,6 +153,7 @@ def model_keys(model):
         name,
         f"{name}-list",
         *(f"{name}-by-{column}" for column in columns_of(model)),
+        *([f"{name}-neighbours"] if beside and has_neighbours(model) else []),
     }
 
 
@@ -201,6 +224,7 @@ class Shown:
         self.lists = set()  # labels
         self.columns = set()  # (label, column)
         self.models = set()  # labels
+        self.neighbours = set()  # labels of models whose neighbours it shows
         # While a model query runs its SQL: the tables it read.
         self.capture = None
 
@@ -223,6 +247,12 @@ class Shown:
             self.lists.add(name)
             self.columns.update((name, column) for column in columns)
 
+    def add_neighbours(self, model, pk):
+        """Name the records beside `model`'s record `pk` (already named one by one)."""
+        if is_public(model):
+            self.add_record(model, pk)
+            self.neighbours.add(label(model))
+
     def read(self, sql):
         tables = TABLE_READ.findall(sql)
         if self.capture is not None:
@@ -231,12 +261,14 @@ class Shown:
             self.add_tables(tables)
 
     def merge(self, state):
-        records, lists, columns, models_ = state
+        # Parts kept before the neighbours were named have four items.
+        records, lists, columns, models_, *neighbours = state
         for name, pks in records.items():
             self.records.setdefault(name, set()).update(pks)
         self.lists.update(lists)
         self.columns.update(columns)
         self.models.update(models_)
+        self.neighbours.update(*neighbours)
 
     def state(self):
         """A plain copy to keep in the cache beside a part worked out once."""
@@ -245,6 +277,7 @@ class Shown:
             tuple(sorted(self.lists)),
             tuple(sorted(self.columns)),
             tuple(sorted(self.models)),
+            tuple(sorted(self.neighbours)),
         )
 
     def keys(self, limit=MAX_RECORD_KEYS):
@@ -265,6 +298,7 @@ class Shown:
             *sorted(models_),
             *sorted(f"{name}-list" for name in self.lists),
             *sorted(f"{name}-by-{column}" for name, column in self.columns),
+            *sorted(f"{name}-neighbours" for name in self.neighbours),
             *sorted(f"{name}-{pk}" for name, pks in records.items() for pk in pks),
         ]
 
@@ -435,6 +469,21 @@ def _cols(expression, found):
             _cols(source, found)
 
 
+def columns_filtered(queryset):
+    """The columns of its model's table that a queryset's filter reads; None when
+    it reads another table too, or raw SQL."""
+    query = queryset.query
+    table = queryset.model._meta.db_table
+    cols = []
+    try:
+        _cols(query.where, cols)
+    except NotUnderstood:
+        return None
+    if set(query.alias_map) - {table} or any(col.alias != table for col in cols):
+        return None
+    return {col.target.column for col in cols}
+
+
 def _ordering_columns(query, model):
     """The columns of the base table that the query's ordering reads, and the
     tables of the relations it orders across."""
@@ -524,13 +573,53 @@ def _analyse(query, model, sql_tables, bounding_alias=None):
     return base_columns, whole, order_tables
 
 
+def as_neighbours(queryset, anchor):
+    """Mark a query of the records beside `anchor` in its model's neighbour order.
+
+    For `neighbours` alone, on a query it built whole: answered, it names the
+    records it loaded and `anchor` (and the relation's key), not its list or
+    columns, for a change that moves a record purges the records beside it.
+    A filter or an order added later undoes the mark (`beside`).
+    """
+    queryset = queryset.all()
+    query = queryset.query
+    query.neighbours_of = (
+        type(anchor)._meta.concrete_model,
+        anchor.pk,
+        len(query.where.children),
+        tuple(query.order_by),
+    )
+    return queryset
+
+
+def beside(query):
+    """The (model, primary key) whose neighbours a query finds, as `as_neighbours`
+    marked it and nothing since changed what it chooses; else None."""
+    mark = getattr(query, "neighbours_of", None)
+    if mark is None:
+        return None
+    model, pk, size, order_by = mark
+    where = query.where
+    if (
+        where.negated
+        or where.connector != AND
+        or len(where.children) != size
+        or tuple(query.order_by) != order_by
+        or query.combinator
+        or query.extra
+    ):
+        return None
+    return model, pk
+
+
 def settle(shown, model, query, tables, found):
     """Name what a model query showed (see the module's docstring): `tables` are
     those its SQL read, `found` the records it loaded by model (None: too many)."""
     try:
         if query is None or found is None:
             raise NotUnderstood
-        limits = bound(query, model)
+        neighbours_of = beside(query)
+        limits = None if neighbours_of else bound(query, model)
         base_columns, whole, order_tables = _analyse(
             query, model, tables, limits[3] if limits else None
         )
@@ -560,6 +649,9 @@ def settle(shown, model, query, tables, found):
         for pk in pks:
             shown.add_record(loaded_model, pk)
     if base_table in whole:
+        return
+    if neighbours_of is not None:
+        shown.add_neighbours(*neighbours_of)
         return
     if limits is None:
         shown.add_list(model, base_columns)

@@ -4,7 +4,8 @@ An editor publishes, edits and withdraws an article in the admin; each
 change is on the page through the proxy at the next request, because the
 site purged the proxy before the admin answered (the purge task runs at the
 commit here). Editing one article leaves the other articles' pages in the
-proxy; a member or tag renamed, a deletion and a scheduled article's time
+proxy; publishing, deleting or re-dating one refreshes the pages next to it
+(their previous and next links) and leaves the others; a member or tag renamed, a deletion and a scheduled article's time
 each drop exactly the answers that show them. Signed-in staff and personal
 pages go through, never stored.
 """
@@ -329,11 +330,16 @@ def test_a_deletion_leaves_the_page_and_joins_the_tombstones_at_once(proxy):
 def test_a_scheduled_articles_answers_are_purged_at_its_time(proxy):
     _site, varnish = proxy
     ArticleFactory(slug="now", title="Out now")
+    days_ago = timezone.now() - datetime.timedelta(days=2)
+    ArticleFactory(slug="older", published_at=days_ago)
+    ArticleFactory(slug="oldest", published_at=days_ago - datetime.timedelta(days=1))
     MemberFactory(slug="acme")
     when = timezone.now() + datetime.timedelta(seconds=60)
     scheduled = ArticleFactory(slug="soon", title="Coming soon", published_at=when)
     cached(varnish, "/news/")
     cached(varnish, "/members/acme/")
+    for slug in ("now", "older", "oldest"):
+        cached(varnish, f"/news/{slug}/")
 
     # The task its save scheduled for `when` (a worker runs it then).
     purged = purge_when_due.call(
@@ -347,8 +353,104 @@ def test_a_scheduled_articles_answers_are_purged_at_its_time(proxy):
 
     assert purged == 1 and rescheduled == 0
     assert varnish.request("/news/").headers["X-Cache"] == "MISS"
-    # A page that shows no article stays in the proxy.
+    # Its neighbour at its time: the newest article's page will link to it.
+    assert varnish.request("/news/now/").headers["X-Cache"] == "MISS"
+    # A page that shows no article, or none it moves, stays in the proxy.
     assert varnish.request("/members/acme/").headers["X-Cache"] == "HIT"
+    assert varnish.request("/news/oldest/").headers["X-Cache"] == "HIT"
+
+
+def links(answer):
+    """The previous (older) and next (newer) article a page links to, by address."""
+    older = re.search(r'rel="prev" href="([^"]+)"', answer.body)
+    newer = re.search(r'rel="next" href="([^"]+)"', answer.body)
+    return (older and older[1], newer and newer[1])
+
+
+def test_publishing_an_article_refreshes_its_neighbours_pages_only(proxy):
+    _site, varnish = proxy
+    now = timezone.now()
+    for number in range(6):
+        ArticleFactory(
+            slug=f"story-{number}",
+            title=f"Story {number}",
+            published_at=now - datetime.timedelta(days=10 * number),
+        )
+    draft = ArticleFactory(
+        slug="between",
+        status="draft",
+        published_at=now - datetime.timedelta(days=25),
+    )
+    for number in range(6):
+        cached(varnish, f"/news/story-{number}/")
+
+    # What the admin's publish action runs (the editor's own journey, through
+    # the admin, is test_publish_edit_and_withdraw_in_the_admin_show_at_once).
+    started = time.monotonic()
+    Article.objects.filter(pk=draft.pk).publish()
+    newer, older = varnish.request("/news/story-2/"), varnish.request("/news/story-3/")
+    publish_to_fresh = time.monotonic() - started
+    unrelated = [varnish.request(f"/news/story-{n}/") for n in (0, 5)]
+
+    assert links(newer) == ("/news/between/", "/news/story-1/")
+    assert links(older) == ("/news/story-4/", "/news/between/")
+    assert publish_to_fresh < 1
+    # Pages whose links it leaves alone stay in the proxy.
+    assert [answer.headers["X-Cache"] for answer in unrelated] == ["HIT", "HIT"]
+
+    # A new article saved published, between story-4 and story-5.
+    for number in range(6):
+        cached(varnish, f"/news/story-{number}/")
+    started = time.monotonic()
+    ArticleFactory(slug="late", published_at=now - datetime.timedelta(days=45))
+    newer, older = varnish.request("/news/story-4/"), varnish.request("/news/story-5/")
+    create_to_fresh = time.monotonic() - started
+    unrelated = [varnish.request(f"/news/story-{n}/") for n in (0, 1, 2)]
+
+    assert links(newer) == ("/news/late/", "/news/story-3/")
+    assert links(older) == (None, "/news/late/")
+    assert create_to_fresh < 1
+    assert [answer.headers["X-Cache"] for answer in unrelated] == ["HIT"] * 3
+
+
+def test_deleting_or_re_dating_an_article_refreshes_its_neighbours_pages_only(proxy):
+    _site, varnish = proxy
+    now = timezone.now()
+    for number in range(8):
+        ArticleFactory(
+            slug=f"story-{number}",
+            title=f"Story {number}",
+            published_at=now - datetime.timedelta(days=10 * number),
+        )
+    for number in range(8):
+        cached(varnish, f"/news/story-{number}/")
+
+    started = time.monotonic()
+    Article.objects.get(slug="story-2").delete()
+    after_deletion = [varnish.request(f"/news/story-{n}/") for n in (1, 3)]
+    delete_to_fresh = time.monotonic() - started
+    unrelated = [varnish.request(f"/news/story-{n}/") for n in (5, 6, 7)]
+
+    assert links(after_deletion[0]) == ("/news/story-3/", "/news/story-0/")
+    assert links(after_deletion[1]) == ("/news/story-4/", "/news/story-1/")
+    assert delete_to_fresh < 1
+    assert [answer.headers["X-Cache"] for answer in unrelated] == ["HIT"] * 3
+
+    # The oldest moves between the two newest: each side of both places.
+    for number in (0, 1, 3, 4, 5, 6, 7):
+        cached(varnish, f"/news/story-{number}/")
+    started = time.monotonic()
+    moved = Article.objects.get(slug="story-7")
+    moved.published_at = now - datetime.timedelta(days=5)
+    moved.save()
+    after_move = {n: varnish.request(f"/news/story-{n}/") for n in (0, 1, 6)}
+    move_to_fresh = time.monotonic() - started
+
+    assert links(after_move[0]) == ("/news/story-7/", None)
+    assert links(after_move[1]) == ("/news/story-3/", "/news/story-7/")
+    assert links(after_move[6]) == (None, "/news/story-5/")
+    assert move_to_fresh < 1
+    assert varnish.request("/news/story-4/").headers["X-Cache"] == "HIT"
 
 
 def test_compressed_and_plain_answers_are_each_kept_as_the_site_sent_them(proxy):

@@ -12,6 +12,7 @@ import http.server
 import threading
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -319,3 +320,38 @@ def test_a_scheduled_article_and_an_event_schedule_their_purges(
     # The event becomes past at midnight after its last day.
     assert scheduled["alliance.event"].run_after == timezone.make_aware(tomorrow)
     assert scheduled["alliance.event"].args_kwargs["kwargs"]["pk"] == event.pk
+
+
+def test_a_scheduled_article_purges_its_neighbours_pages_at_its_time(
+    database_tasks, settings, django_capture_on_commit_callbacks
+):
+    port = free_port(WEB_PORTS)
+    settings.PROXY_PURGE_URLS = [f"http://127.0.0.1:{port}"]
+    now = timezone.now()
+    newest, older = (
+        ArticleFactory(published_at=now - datetime.timedelta(days=days))
+        for days in (1, 2)
+    )
+    when = now + datetime.timedelta(hours=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        scheduled = ArticleFactory(published_at=when)
+    DBTaskResult.objects.exclude(
+        task_path="alliance.kernel.proxy_cache.purge_when_due"
+    ).delete()
+    PurgeReceiver.received = []
+
+    server = listening(port)
+    try:
+        with time_machine.travel(when + datetime.timedelta(seconds=1), tick=False):
+            assert run_tasks() == 1
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    [purged] = [set(keys.split()) for keys in PurgeReceiver.received]
+    # Public at its time, it comes before `newest`: that page's link changes.
+    assert {f"news.article-{scheduled.pk}", f"news.article-{newest.pk}"} <= purged
+    assert {"news.article-list", "news.article-by-published_at"} <= purged
+    # Not every article page, nor one its arrival leaves alone.
+    assert "news.article-neighbours" not in purged
+    assert f"news.article-{older.pk}" not in purged
