@@ -46,6 +46,8 @@ REDIS_URL = os.environ.get("INSTRUCTIONS_REDIS_URL", "redis://127.0.0.1:6379/12"
 PASSES = {"uncached": "0", "cached": "300"}
 # The call before which callgrind writes its counters and starts again.
 MARKER = "getppid"
+# What the shared cache logs when it stops asking Redis for a while.
+BREAKER_OPENED = "retrying every"
 TOTALS = re.compile(r"^(?:summary|totals):\s+(\d+)", re.MULTILINE)
 
 
@@ -62,6 +64,10 @@ def environment(cache_seconds):
         "API_ANON_RATE": "10000000/min",
         "DATABASE_CONN_MAX_AGE": "3600",
         "RESPONSE_CACHE_SECONDS": cache_seconds,
+        # Under callgrind the app runs some 50 times slower: Redis's answers
+        # must not be given up on as they would be in production.
+        "REDIS_TIMEOUT": "10",
+        "REDIS_CONNECT_TIMEOUT": "10",
         # The same hashes, and so the same dictionary layouts, on every run.
         "PYTHONHASHSEED": "0",
     }
@@ -131,19 +137,43 @@ def resolve(names, scale):
 
 
 def serve(paths, requests):
-    """Serve each path twice to warm, then `requests` times between markers."""
+    """Serve each path twice to warm, then `requests` times between markers.
+
+    Print each path's status and SQL queries per counted request (a cached
+    answer costs one, the read of the generation): a pass whose cache did
+    not answer shows it there.
+    """
     get = application_get()
+    from django.db.backends.signals import connection_created
+
+    queries = [0]
+
+    def counted(execute, sql, params, many, context):
+        queries[0] += 1
+        return execute(sql, params, many, context)
+
+    def wrap(sender, connection, **kwargs):
+        connection.execute_wrappers.append(counted)
+
+    connection_created.connect(wrap)
+    from django.db import connections
+
+    for connection in connections.all(initialized_only=True):
+        connection.execute_wrappers.append(counted)
     statuses = {}
     for name, path in paths.items():
         for _ in range(2):
             statuses[name] = get(path)[0]
     os.getppid()  # start-up and warming end here
     os.getppid()  # an empty phase: what a marker costs
-    for path in paths.values():
+    sql = {}
+    for name, path in paths.items():
+        queries[0] = 0
         for _ in range(requests):
             get(path)
+        sql[name] = queries[0] / requests
         os.getppid()
-    print(json.dumps(statuses))
+    print(json.dumps({"statuses": statuses, "sql": sql}))
 
 
 # The controlling side.
@@ -173,7 +203,11 @@ def count(label, paths, requests):
         )  # fmt: skip
         if done.returncode:
             raise SystemExit(f"{label} pass failed:\n{done.stderr[-3000:]}")
-        statuses = json.loads(done.stdout.strip().splitlines()[-1])
+        served = json.loads(done.stdout.strip().splitlines()[-1])
+        if BREAKER_OPENED in done.stderr:
+            raise SystemExit(
+                f"{label} pass: Redis failed meanwhile\n{done.stderr[-3000:]}"
+            )
         dumps = sorted(folder.glob("out.*"), key=lambda p: int(p.name.split(".")[-1]))
         totals = [int(TOTALS.search(p.read_text()).group(1)) for p in dumps]
         # Start-up, the empty phase, one phase per name (and what follows the last).
@@ -182,7 +216,8 @@ def count(label, paths, requests):
         empty = totals[1]
         return {
             name: {
-                "status": statuses[name],
+                "status": served["statuses"][name],
+                "sql": served["sql"][name],
                 "per_request": (total - empty) / requests,
             }
             for name, total in zip(names, totals[2 : 2 + len(names)], strict=True)
@@ -223,13 +258,17 @@ def report(run, requests, against=None):
         "",
     ]
     for label, rows in run["passes"].items():
-        header, rule = "| address | status | instructions/request |", "|---|---|---:|"
+        header = "| address | status | SQL/request | instructions/request |"
+        rule = "|---|---|---:|---:|"
         if against:
             header += " before | change |"
             rule += "---:|---:|"
         lines += [f"## {label}", "", header, rule]
         for name, row in rows.items():
-            line = f"| {name} | {row['status']} | {row['per_request']:,.0f} |"
+            line = (
+                f"| {name} | {row['status']} | {row.get('sql', 0):.1f}"
+                f" | {row['per_request']:,.0f} |"
+            )
             before = against and against["passes"].get(label, {}).get(name)
             if before:
                 change = row["per_request"] / before["per_request"] - 1
