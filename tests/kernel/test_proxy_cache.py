@@ -19,6 +19,7 @@ import time
 import urllib.request
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
@@ -142,8 +143,15 @@ def test_pages_and_api_answers_are_kept_and_named(proxy):
     assert first.headers["X-Cache"] == "MISS" and second.headers["X-Cache"] == "HIT"
     assert "Kept story" in second.body
     control = second.headers["Cache-Control"]
-    assert "public" in control and "s-maxage=" in control
-    assert "stale-while-revalidate=30" in control and "stale-if-error=" in control
+    assert "public" in control and "stale-if-error=" in control
+    kept_for = int(re.search(r"s-maxage=(\d+)", control).group(1))
+    if seconds_to_midnight() > settings.PROXY_CACHE_SECONDS + 60:
+        assert kept_for <= settings.PROXY_CACHE_SECONDS
+        assert "stale-while-revalidate=30" in control
+    else:
+        # Events turn past at midnight: kept until then, and not served stale after.
+        assert kept_for <= seconds_to_midnight() + 1
+        assert "stale-while-revalidate" not in control
     # The keys are for the proxy: browsers never see them.
     assert "xkey" not in second.headers
     assert api[1].headers["X-Cache"] == "HIT" and "Kept story" in api[1].body
@@ -475,3 +483,12 @@ def test_compressed_and_plain_answers_are_each_kept_as_the_site_sent_them(proxy)
     assert [a.headers["X-Cache"] for a in plain] == ["MISS", "HIT"]
     assert "Content-Encoding" not in plain[1].headers
     assert "Kept story" in plain[1].body
+
+
+def seconds_to_midnight():
+    """Seconds until the next midnight in the site's time zone (events turn past then)."""
+    now = timezone.localtime()
+    midnight = (now + datetime.timedelta(days=1)).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    return (midnight - now).total_seconds()
