@@ -28,6 +28,7 @@ bench/results/instructions.md.
 """
 
 import argparse
+import gc
 import io
 import json
 import os
@@ -153,17 +154,18 @@ def serve(paths, requests):
         return execute(sql, params, many, context)
 
     def wrap(sender, connection, **kwargs):
-        connection.execute_wrappers.append(counted)
+        # Once per connection, which keeps its wrappers when it reconnects.
+        if counted not in connection.execute_wrappers:
+            connection.execute_wrappers.append(counted)
 
     connection_created.connect(wrap)
-    from django.db import connections
-
-    for connection in connections.all(initialized_only=True):
-        connection.execute_wrappers.append(counted)
     statuses = {}
     for name, path in paths.items():
         for _ in range(2):
             statuses[name] = get(path)[0]
+    # Each phase starts with the garbage collector's young generations empty,
+    # so that a full collection falls where the phase's own work makes it.
+    gc.collect()
     os.getppid()  # start-up and warming end here
     os.getppid()  # an empty phase: what a marker costs
     sql = {}
@@ -173,6 +175,8 @@ def serve(paths, requests):
             get(path)
         sql[name] = queries[0] / requests
         os.getppid()
+        gc.collect()
+        os.getppid()  # the collection is not counted
     print(json.dumps({"statuses": statuses, "sql": sql}))
 
 
@@ -210,17 +214,18 @@ def count(label, paths, requests):
             )
         dumps = sorted(folder.glob("out.*"), key=lambda p: int(p.name.split(".")[-1]))
         totals = [int(TOTALS.search(p.read_text()).group(1)) for p in dumps]
-        # Start-up, the empty phase, one phase per name (and what follows the last).
-        if len(totals) < len(names) + 2:
+        # Start-up, the empty phase, then per name its phase and a collection.
+        if len(totals) < 2 * len(names) + 2:
             raise SystemExit(f"{label}: {len(totals)} counts for {len(names)} names")
         empty = totals[1]
+        phases = totals[2::2]  # each name's phase, then its collection
         return {
             name: {
                 "status": served["statuses"][name],
                 "sql": served["sql"][name],
                 "per_request": (total - empty) / requests,
             }
-            for name, total in zip(names, totals[2 : 2 + len(names)], strict=True)
+            for name, total in zip(names, phases[: len(names)], strict=True)
         }
     finally:
         shutil.rmtree(folder, ignore_errors=True)
