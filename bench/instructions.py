@@ -45,8 +45,10 @@ ROOT = BENCH.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/alliance_bench"
 REDIS_URL = os.environ.get("INSTRUCTIONS_REDIS_URL", "redis://127.0.0.1:6379/12")
 PASSES = {"uncached": "0", "cached": "300"}
-# The call before which callgrind writes its counters and starts again.
+# The calls before which callgrind writes its counters and starts again
+# (the end of a phase), and sets them to zero without writing them.
 MARKER = "getppid"
+ZERO = "getpgrp"
 # What the shared cache logs when it stops asking Redis for a while.
 BREAKER_OPENED = "retrying every"
 TOTALS = re.compile(r"^(?:summary|totals):\s+(\d+)", re.MULTILINE)
@@ -163,20 +165,21 @@ def serve(paths, requests):
     for name, path in paths.items():
         for _ in range(2):
             statuses[name] = get(path)[0]
-    # Each phase starts with the garbage collector's young generations empty,
-    # so that a full collection falls where the phase's own work makes it.
+    # Each phase starts after a garbage collection, which is not counted (the
+    # counters are zeroed after it), so that a full collection falls where
+    # the phase's own work makes it.
     gc.collect()
-    os.getppid()  # start-up and warming end here
-    os.getppid()  # an empty phase: what a marker costs
+    os.getpgrp()  # start-up and warming are not counted
+    os.getppid()  # an empty phase: what the markers cost
     sql = {}
     for name, path in paths.items():
+        gc.collect()
+        os.getpgrp()
         queries[0] = 0
         for _ in range(requests):
             get(path)
         sql[name] = queries[0] / requests
         os.getppid()
-        gc.collect()
-        os.getppid()  # the collection is not counted
     print(json.dumps({"statuses": statuses, "sql": sql}))
 
 
@@ -197,7 +200,7 @@ def count(label, paths, requests):
         if PASSES[label] != "0":
             flush_redis()
         command = [
-            "valgrind", "--tool=callgrind", f"--dump-before={MARKER}",
+            "valgrind", "--tool=callgrind", f"--dump-before={MARKER}", f"--zero-before={ZERO}",
             f"--callgrind-out-file={folder}/out", sys.executable, __file__,
             "--serve", json.dumps(paths), "--requests", str(requests),
         ]  # fmt: skip
@@ -214,11 +217,13 @@ def count(label, paths, requests):
             )
         dumps = sorted(folder.glob("out.*"), key=lambda p: int(p.name.split(".")[-1]))
         totals = [int(TOTALS.search(p.read_text()).group(1)) for p in dumps]
-        # Start-up, the empty phase, then per name its phase and a collection.
-        if len(totals) < 2 * len(names) + 2:
-            raise SystemExit(f"{label}: {len(totals)} counts for {len(names)} names")
-        empty = totals[1]
-        phases = totals[2::2]  # each name's phase, then its collection
+        # The empty phase, then each name's phase, then what follows the last.
+        if len(totals) != len(names) + 1:
+            raise SystemExit(
+                f"{label}: {len(totals)} phases counted for {len(names)} names and"
+                " the empty one: something else called the marker"
+            )
+        empty, phases = totals[0], totals[1:]
         return {
             name: {
                 "status": served["statuses"][name],
