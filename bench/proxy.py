@@ -29,7 +29,8 @@ CONNECTIONS = 64
 CEILING_FACTOR = 5
 P99_MS = 10
 PURGE_TO_FRESH_S = 1.0
-RATE_MARGIN = 1.1
+# Milliseconds a connection's wait leaves for its answer and wrk's turn.
+RATE_SLACK_MS = 2
 
 
 class Varnish:
@@ -89,20 +90,21 @@ def wrk(url, duration, connections=CONNECTIONS, threads=1, rate=None):
     requests per second as two threads), and on a two-core machine a second one
     holds the core that varnishd's threads would have answered on.
 
-    With `rate`, each connection waits its turn before each request
-    (`delay()` in a wrk script), so that all of them together ask about
-    `rate` requests a second, rather than as many as the proxy and wrk can
-    make on the same two cores.
+    With `rate`, each connection waits before each request (`delay()` in a
+    wrk script), so that all of them together ask at least about `rate`
+    requests a second, rather than as many as the proxy and wrk can make on
+    the same two cores. wrk waits whole milliseconds, and an answer and
+    wrk's own turn take one or two more: the wait is the connection's share
+    of a second less `RATE_SLACK_MS`, which asks somewhat more than `rate`.
     """
     # As browsers ask: the proxy keeps answers compressed and sends them so.
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s",
                "--latency", "-H", "Accept-Encoding: gzip"]  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="alliance-bench-wrk-") as folder:
         if rate:
+            wait = max(0, int(connections * 1000 / rate - RATE_SLACK_MS))
             script = Path(folder) / "rate.lua"
-            script.write_text(
-                f"function delay() return {connections * 1000 / rate:.3f} end\n"
-            )
+            script.write_text(f"function delay() return {wait} end\n")
             command += ["-s", str(script)]
         result = subprocess.run(
             [*command, url], capture_output=True, text=True, timeout=duration + 60
@@ -124,12 +126,8 @@ def measure(url, duration, processes, connections=CONNECTIONS, rate=None):
 
 
 def at_target_rate(url, duration, ceiling_rps):
-    """wrk's figures for `url` asked at the target's rate: `CEILING_FACTOR` times the ceiling.
-
-    Each connection's wait comes on top of its answers' time, so it is asked
-    for a tenth more, to make at least the target's rate.
-    """
-    return wrk(url, duration, rate=RATE_MARGIN * CEILING_FACTOR * ceiling_rps)
+    """wrk's figures for `url` asked at the target's rate: `CEILING_FACTOR` times the ceiling."""
+    return wrk(url, duration, rate=CEILING_FACTOR * ceiling_rps)
 
 
 def purge_to_fresh(varnish, path, change, fetch, duration):
