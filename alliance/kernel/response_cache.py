@@ -234,7 +234,12 @@ def remember_each(objects, key, compute):
 def _memory(entries):
     # A quarter of the entries go when it is full: the least recently served.
     options = {"MAX_ENTRIES": entries, "CULL_FREQUENCY": 4}
-    return LocMemCache(f"alliance-answers-{entries}", {"OPTIONS": options})
+    memory = LocMemCache(f"alliance-answers-{entries}", {"OPTIONS": options})
+    _memories.append(memory)
+    return memory
+
+
+_memories = []
 
 
 def answers_in_memory():
@@ -244,9 +249,8 @@ def answers_in_memory():
 
 
 def forget_answers_in_memory():
-    """Empty this worker's copy (the shared cache keeps its own)."""
-    memory = answers_in_memory()
-    if memory is not None:
+    """Empty this worker's copy (the shared cache keeps its own), of every size made."""
+    for memory in _memories:
         memory.clear()
 
 
