@@ -334,6 +334,17 @@ else:
         f"TASKS_BACKEND must be database, rq or immediate, not {TASKS_BACKEND!r}."
     )
 
+# A task a worker has run for this long without ending is taken as lost with
+# its worker (killed outright: out of memory, a deploy, a restart), unless
+# the task states a limit of its own (`max_run_time`, alliance/kernel/tasks.py).
+# A running `manage.py worker` looks for such runs when it starts and every
+# TASK_RECOVERY_SECONDS: a task safe to run twice is queued again, any other
+# (a mail may have gone out just before the kill) is failed with the error
+# WorkerLost, listed in the admin's task results to run again. Keep it well
+# above the longest normal run: a slow worker is not a dead one.
+TASK_MAX_RUN_MINUTES = env.int("TASK_MAX_RUN_MINUTES", default=30)
+TASK_RECOVERY_SECONDS = env.int("TASK_RECOVERY_SECONDS", default=60)
+
 # A member import a worker has run for this long without ending is taken as
 # interrupted (its worker was killed: out of memory, a deploy, a restart).
 # An import reports nothing until it ends (it is one transaction, all or
