@@ -311,28 +311,6 @@ FRAGMENT_CACHE_SECONDS = env.int(
 TASKS_BACKEND = env.str("TASKS_BACKEND", default="database")
 TASKS_REDIS_URL = env.str("TASKS_REDIS_URL", default="") or REDIS_URL
 TASK_QUEUES = ["default", "webhooks"]
-if TASKS_BACKEND == "rq":
-    INSTALLED_APPS.append("django_rq")
-    RQ_QUEUES = {
-        name: {"URL": TASKS_REDIS_URL or "redis://127.0.0.1:6379/0"}
-        for name in TASK_QUEUES
-    }
-    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": TASK_QUEUES}}
-elif TASKS_BACKEND == "immediate":
-    TASKS = {
-        "default": {
-            "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
-            "QUEUES": TASK_QUEUES,
-        }
-    }
-elif TASKS_BACKEND == "database":
-    TASKS = {
-        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": TASK_QUEUES}
-    }
-else:
-    raise ImproperlyConfigured(
-        f"TASKS_BACKEND must be database, rq or immediate, not {TASKS_BACKEND!r}."
-    )
 
 # A task a worker has run for this long without ending is taken as lost with
 # its worker (killed outright: out of memory, a deploy, a restart), unless
@@ -353,6 +331,36 @@ TASK_RECOVERY_SECONDS = env.int("TASK_RECOVERY_SECONDS", default=60)
 # 10 minutes). The admin then shows it interrupted and offers to run it
 # again.
 MEMBER_IMPORT_ABANDONED_MINUTES = env.int("MEMBER_IMPORT_ABANDONED_MINUTES", default=60)
+
+if TASKS_BACKEND == "rq":
+    INSTALLED_APPS.append("django_rq")
+    # RQ stops a job that runs longer than its queue's timeout (180 seconds
+    # unless told): the longest run the queue's tasks may take (the member
+    # import is in the default queue).
+    RQ_QUEUES = {
+        name: {
+            "URL": TASKS_REDIS_URL or "redis://127.0.0.1:6379/0",
+            "DEFAULT_TIMEOUT": 60
+            * max(TASK_MAX_RUN_MINUTES, MEMBER_IMPORT_ABANDONED_MINUTES),
+        }
+        for name in TASK_QUEUES
+    }
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": TASK_QUEUES}}
+elif TASKS_BACKEND == "immediate":
+    TASKS = {
+        "default": {
+            "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+            "QUEUES": TASK_QUEUES,
+        }
+    }
+elif TASKS_BACKEND == "database":
+    TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": TASK_QUEUES}
+    }
+else:
+    raise ImproperlyConfigured(
+        f"TASKS_BACKEND must be database, rq or immediate, not {TASKS_BACKEND!r}."
+    )
 
 # --- Webhooks ---------------------------------------------------------------
 
