@@ -68,7 +68,7 @@ class Task(LibraryTask):
     """How many times a run lost with its worker is queued again.
 
     Only for tasks that are safe to run twice (idempotent): the dead worker
-    may have done all of the work but record it. The count is of runs
+    may have done the work without recording it. The count is of runs
     (the library's `worker_ids`, one per worker that took the task): past
     it, or with 0, the run is failed with `WorkerLost`, for staff to run
     again from the admin's task results if they judge it safe.
