@@ -297,7 +297,8 @@ def member_import_run(*, import_id, site_url):
     imports nothing, and its problems are recorded as the dry run lists
     them. Run twice, it imports once: only a queued import is taken (or a
     failed one whose file is still there: it stopped on an error of the
-    site, not of the file, and may be run again from the failed tasks).
+    site, not of the file; or an interrupted one, whose worker died: both
+    may be run again from the failed tasks).
     The file, which holds private contacts, is deleted once the result is
     recorded.
     """
@@ -306,6 +307,7 @@ def member_import_run(*, import_id, site_url):
         .filter(
             Q(status=ImportStatus.QUEUED)
             | Q(status=ImportStatus.FAILED, problems=[], file__gt="")
+            | Q(pk__in=MemberImport.objects.abandoned().values("pk"))
         )
         .update(status=ImportStatus.RUNNING, started_at=timezone.now())
     )
