@@ -387,6 +387,8 @@ def test_two_workers_recovering_at_once_recover_a_run_once():
     finally:
         go.set()
         logger.removeHandler(handler)
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
     assert answers["first"] == ([lost], [])
     lost.refresh_from_db()
     assert (lost.status, lost.worker_ids) == ("READY", ["worker-1"])
