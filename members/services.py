@@ -1,6 +1,7 @@
 """Writes that span models or reach outside: applications, notifications."""
 
 import dataclasses
+import datetime
 import logging
 
 from django.conf import settings
@@ -25,7 +26,6 @@ from .models import (
     MemberImport,
     MembershipApplication,
     Tier,
-    import_abandoned_before,
 )
 from .resources import MemberResource, Problem, import_problems
 from .spreadsheets import SafeCSV, SafeXLSX
@@ -67,7 +67,9 @@ def _send(*, application, what, subject, template, recipients, context=None):
 
     The application is stored and listed in the admin whatever happens
     here; a failed mail is a failed task, listed in the admin with its
-    error, to be run again once the mail server is back.
+    error, to be run again once the mail server is back. A mail task whose
+    worker died is failed too (`WorkerLost`), never sent again by itself:
+    the mail may have gone out just before the worker stopped.
     """
     try:
         send_mail(
@@ -283,7 +285,11 @@ def member_import_queue(*, upload, file_format, rows, user, site_url, language):
     return record
 
 
-@task
+# The one long task: MEMBER_IMPORT_ABANDONED_MINUTES for a run. A run lost
+# with its worker is failed, not run again: its record stays marked running
+# (shown "Interrupted"), and an import that ran the worker out of memory
+# would do it again; the manager runs it again (`member_import_run_again`).
+@task(max_run_time=datetime.timedelta(minutes=settings.MEMBER_IMPORT_ABANDONED_MINUTES))
 def member_import_run(*, import_id, site_url):
     """Import a queued spreadsheet of members, all of it or nothing, and record the result.
 
@@ -291,7 +297,8 @@ def member_import_run(*, import_id, site_url):
     imports nothing, and its problems are recorded as the dry run lists
     them. Run twice, it imports once: only a queued import is taken (or a
     failed one whose file is still there: it stopped on an error of the
-    site, not of the file, and may be run again from the failed tasks).
+    site, not of the file; or an interrupted one, whose worker died: both
+    may be run again from the failed tasks).
     The file, which holds private contacts, is deleted once the result is
     recorded.
     """
@@ -300,6 +307,7 @@ def member_import_run(*, import_id, site_url):
         .filter(
             Q(status=ImportStatus.QUEUED)
             | Q(status=ImportStatus.FAILED, problems=[], file__gt="")
+            | Q(pk__in=MemberImport.objects.abandoned().values("pk"))
         )
         .update(status=ImportStatus.RUNNING, started_at=timezone.now())
     )
@@ -346,9 +354,10 @@ def member_import_run_again(*, record, site_url):
     rolled back with the worker's connection when the worker died, and its
     file is kept until a result is recorded (had the worker died between
     the import's commit and the record's, the rows, matched on slug, come
-    back unchanged). The task run the worker left
-    marked running is recorded as failed (the worker was lost), and the
-    import is queued as a new task.
+    back unchanged). The task run the worker left marked running is
+    recorded as failed (the worker was lost), unless a worker did so
+    already (`tasks.recover_abandoned`), and the import is queued as a new
+    task.
     """
     taken = (
         MemberImport.objects.abandoned()
@@ -357,9 +366,7 @@ def member_import_run_again(*, record, site_url):
     )
     if not taken:
         return False
-    fail_abandoned(
-        member_import_run, started_before=import_abandoned_before(), import_id=record.pk
-    )
+    fail_abandoned(member_import_run, import_id=record.pk)
     enqueue_on_commit(member_import_run, import_id=record.pk, site_url=site_url)
     return True
 
@@ -382,7 +389,10 @@ def _import_finish(record, site_url, *, problems, result=None):
 
 @task
 def member_import_tell(*, import_id, site_url):
-    """Tell the uploader how their import ended, in the language they uploaded in."""
+    """Tell the uploader how their import ended, in the language they uploaded in.
+
+    Like every mail, failed rather than sent again if its worker dies (`_send`).
+    """
     record = MemberImport.objects.select_related("created_by").get(pk=import_id)
     user = record.created_by
     if user is None or not user.email:

@@ -4,7 +4,9 @@ Each is a background task (alliance/kernel/tasks.py), enqueued when the
 transaction commits, so that nobody hears of something that was rolled
 back; it writes in the recipient's language. What the mail tells of is
 stored whatever happens here: a failing mail server fails the task, which
-the admin lists with its error, to be run again.
+the admin lists with its error, to be run again. So does a worker that dies
+while it sends (`WorkerLost`): the mail may have gone out just before, so
+it is not sent again unless someone chooses to.
 """
 
 import logging

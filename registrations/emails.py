@@ -3,7 +3,9 @@
 Each is a background task taking ids and strings (alliance/kernel/tasks.py),
 enqueued when the transaction commits. The registration is stored whatever
 happens here: a failing mail server fails the task, which the admin lists
-with its error, to be run again.
+with its error, to be run again. So does a worker that dies while it sends
+(`WorkerLost`): the mail may have gone out just before, so it is not sent
+again unless someone chooses to.
 """
 
 import io

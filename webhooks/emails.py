@@ -1,4 +1,8 @@
-"""The emails of the webhooks: one function each, run as background tasks."""
+"""The emails of the webhooks: one function each, run as background tasks.
+
+A mail whose worker died is failed (`WorkerLost`), not sent again by
+itself: it may have gone out just before the worker stopped.
+"""
 
 from django.conf import settings
 from django.core.mail import send_mail

@@ -148,7 +148,12 @@ def _utc(moment):
 # --- Deliveries ---------------------------------------------------------------
 
 
-@task(queue_name="webhooks")
+# A run lost with its worker is run again, as often as a delivery is tried
+# again: the lease of a dead worker runs out (LEASE) and the next run sends
+# what was not recorded as delivered, under the same `webhook-id`, which
+# receivers de-duplicate on (docs/api.md). A run that is slow rather than
+# dead keeps renewing its lease, so a second run finds it taken and stops.
+@task(queue_name="webhooks", retry_lost=len(RETRY_DELAYS))
 def deliver(*, endpoint_id):
     """Send an endpoint's due deliveries in order, unless another worker is at it.
 

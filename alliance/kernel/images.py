@@ -279,7 +279,9 @@ def renditions_follow(instance, source):
     )
 
 
-@task
+# Idempotent (below): a run lost with its worker is run again, twice at
+# most, so that a picture that runs every worker out of memory stops there.
+@task(retry_lost=2)
 def render_image(*, label, pk, source):
     """Make the renditions of the upload in `source` of row `pk` of model `label`.
 

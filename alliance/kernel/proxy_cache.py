@@ -141,7 +141,9 @@ class ProxyNotPurged(Exception):
     pass
 
 
-@task
+# Purging again costs the proxy a few misses, nothing more: a run lost with
+# its worker is run again, as often as a proxy that does not answer is.
+@task(retry_lost=len(RETRY_AFTER))
 def purge_keys(keys, urls=None, attempt=1):
     """Purge `keys` from every proxy (or those of `urls`); ask again later those that failed.
 
@@ -209,7 +211,8 @@ def schedule_purges(sender, instance, raw=False, **kwargs):
         )
 
 
-@task
+# Works out its keys afresh and purges (see purge_keys): safe to run again.
+@task(retry_lost=len(RETRY_AFTER))
 def purge_when_due(*, label, pk, at):
     """Purge, at `at`, the answers of a row the clock changes then (`schedule_purges`).
 

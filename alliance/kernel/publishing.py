@@ -140,7 +140,10 @@ def connect():
             )
 
 
-@task
+# Announces once per release (below), in one transaction with its Release
+# row: a run lost with its worker either committed both or neither, and
+# may run again.
+@task(retry_lost=2)
 def announce_when_public(*, label, pk, at):
     """Announce a scheduled row that went public at `at` by the clock alone.
 

@@ -311,10 +311,38 @@ FRAGMENT_CACHE_SECONDS = env.int(
 TASKS_BACKEND = env.str("TASKS_BACKEND", default="database")
 TASKS_REDIS_URL = env.str("TASKS_REDIS_URL", default="") or REDIS_URL
 TASK_QUEUES = ["default", "webhooks"]
+
+# A task a worker has run for this long without ending is taken as lost with
+# its worker (killed outright: out of memory, a deploy, a restart), unless
+# the task states a limit of its own (`max_run_time`, alliance/kernel/tasks.py).
+# A running `manage.py worker` looks for such runs when it starts and every
+# TASK_RECOVERY_SECONDS: a task safe to run twice is queued again, any other
+# (a mail may have gone out just before the kill) is failed with the error
+# WorkerLost, listed in the admin's task results to run again. Keep it well
+# above the longest normal run: a slow worker is not a dead one.
+TASK_MAX_RUN_MINUTES = env.int("TASK_MAX_RUN_MINUTES", default=30)
+TASK_RECOVERY_SECONDS = env.int("TASK_RECOVERY_SECONDS", default=60)
+
+# A member import a worker has run for this long without ending is taken as
+# interrupted (its worker was killed: out of memory, a deploy, a restart).
+# An import reports nothing until it ends (it is one transaction, all or
+# nothing), so the time since it started is the time without word from it;
+# keep this well above the longest import (50,000 rows take about
+# 10 minutes). The admin then shows it interrupted and offers to run it
+# again.
+MEMBER_IMPORT_ABANDONED_MINUTES = env.int("MEMBER_IMPORT_ABANDONED_MINUTES", default=60)
+
 if TASKS_BACKEND == "rq":
     INSTALLED_APPS.append("django_rq")
+    # RQ stops a job that runs longer than its queue's timeout (180 seconds
+    # unless told): the longest run the queue's tasks may take (the member
+    # import is in the default queue).
     RQ_QUEUES = {
-        name: {"URL": TASKS_REDIS_URL or "redis://127.0.0.1:6379/0"}
+        name: {
+            "URL": TASKS_REDIS_URL or "redis://127.0.0.1:6379/0",
+            "DEFAULT_TIMEOUT": 60
+            * max(TASK_MAX_RUN_MINUTES, MEMBER_IMPORT_ABANDONED_MINUTES),
+        }
         for name in TASK_QUEUES
     }
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": TASK_QUEUES}}
@@ -333,15 +361,6 @@ else:
     raise ImproperlyConfigured(
         f"TASKS_BACKEND must be database, rq or immediate, not {TASKS_BACKEND!r}."
     )
-
-# A member import a worker has run for this long without ending is taken as
-# interrupted (its worker was killed: out of memory, a deploy, a restart).
-# An import reports nothing until it ends (it is one transaction, all or
-# nothing), so the time since it started is the time without word from it;
-# keep this well above the longest import (50,000 rows take about
-# 10 minutes). The admin then shows it interrupted and offers to run it
-# again.
-MEMBER_IMPORT_ABANDONED_MINUTES = env.int("MEMBER_IMPORT_ABANDONED_MINUTES", default=60)
 
 # --- Webhooks ---------------------------------------------------------------
 

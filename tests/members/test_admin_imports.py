@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from alliance.kernel.tasks import recover_abandoned
 from members import admin as members_admin
 from members.models import ImportStatus, Member, MemberImport
 from members.services import member_import_run
@@ -473,6 +474,31 @@ def test_an_import_still_within_its_time_or_finished_is_not_run_again(manager, k
         ).status_code
         == 405
     )
+
+
+def test_an_import_a_worker_failed_as_lost_runs_again_from_the_task_results(
+    manager, known, admin_client
+):
+    upload(manager, csv_file(rows(25)))
+    record = MemberImport.objects.get()
+    [result] = DBTaskResult.objects.all()
+    result.claim("killed-worker")
+    MemberImport.objects.update(status=ImportStatus.RUNNING, started_at=timezone.now())
+
+    with time_machine.travel(timezone.now() + LATER):
+        # A worker finds the run past the import's limit: failed, not rerun.
+        assert recover_abandoned() == ([], [result])
+        assert "Interrupted" in change_page(manager, record)
+        response = admin_client.post(
+            reverse("admin:django_tasks_database_dbtaskresult_changelist"),
+            {"action": "run_again", "_selected_action": [result.pk]},
+            follow=True,
+        )
+        assert "1 task is queued again." in response.content.decode()
+        assert run_tasks() == 2  # the import, then its mail
+    record.refresh_from_db()
+    assert (record.status, record.new) == (ImportStatus.DONE, 25)
+    assert mail.outbox[0].subject == "Member import done: members.csv"
 
 
 # Advisory locks of the test that stops a worker inside an import.
