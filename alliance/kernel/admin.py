@@ -1,7 +1,9 @@
 """The kernel's admin: behaviour every app's admin shares, and the kernel's own records."""
 
 import dataclasses
+import datetime
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.contrib.admin.models import CHANGE, LogEntry
@@ -154,6 +156,7 @@ class HistoryMixin(SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         obj.skip_history_when_saving = True
+        keep_unchanged_times(form, obj)
         super().save_model(request, obj, form, change)
         if is_historic(obj):
             self._restore_relations(to_historic(obj), obj)
@@ -248,6 +251,29 @@ class HistoryMixin(SimpleHistoryAdmin):
     def render_change_form(self, request, context, *args, **kwargs):
         _with_nonce(request, context)
         return super().render_change_form(request, context, *args, **kwargs)
+
+
+def keep_unchanged_times(form, obj):
+    """Give back the microseconds of the times the form showed and got back unchanged.
+
+    The admin's widgets show a time to the second, so a record saved with
+    its publish time untouched would lose the fraction of a second it was
+    written with (by the publish action, an import, the API): a change of
+    value, a new place among records published in the same second, and
+    the purges of a move. A time the editor did change is saved as given.
+    """
+    for name, field in form.fields.items():
+        times = (forms.DateTimeField, forms.SplitDateTimeField)
+        if not isinstance(field, times) or name in form.changed_data:
+            continue
+        initial = form.initial.get(name)
+        current = getattr(obj, name, None)
+        if (
+            isinstance(initial, datetime.datetime)
+            and isinstance(current, datetime.datetime)
+            and initial.replace(microsecond=0) == current.replace(microsecond=0)
+        ):
+            setattr(obj, name, initial)
 
 
 def _with_nonce(request, context):

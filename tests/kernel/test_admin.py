@@ -375,3 +375,23 @@ def test_a_partner_key_is_issued_in_chinese_too(admin_client):
     # The library's own, unused key model is not offered beside it.
     index = admin_client.get("/admin/", **chinese).content.decode()
     assert "/admin/rest_framework_api_key/" not in index
+
+
+def test_a_time_left_as_it_was_keeps_its_fraction_of_a_second(admin_client):
+    """The widgets show whole seconds; an unchanged save changes nothing."""
+    published = timezone.now().replace(microsecond=123456) - datetime.timedelta(days=1)
+    article = ArticleFactory(published_at=published)
+    url = reverse("admin:news_article_change", args=[article.pk])
+    data = served_form_data(admin_client.get(url).content.decode(), "article_form")
+    response = admin_client.post(url, {**data, "_save": "Save"})
+    assert response.status_code == 302, _errors(response)
+    article.refresh_from_db()
+    assert article.published_at == published
+    # A time the editor changes is saved as given, to the second.
+    moved = timezone.localtime(published - datetime.timedelta(hours=3))
+    data["published_at_0"] = moved.strftime("%Y-%m-%d")
+    data["published_at_1"] = moved.strftime("%H:%M:%S")
+    response = admin_client.post(url, {**data, "_save": "Save"})
+    assert response.status_code == 302, _errors(response)
+    article.refresh_from_db()
+    assert article.published_at == moved.replace(microsecond=0)
