@@ -91,14 +91,26 @@ def change_request_submit(
     change_request.note = note
     change_request.language = language
     change_request.submitted_by = user
+    replaced = change_request.logo.name if logo and change_request.logo else ""
     if logo:
         change_request.logo = logo
     try:
         change_request.save()
-    except IntegrityError as error:
-        raise ValidationError(
-            _("This member already has a request waiting for review.")
-        ) from error
+    except Exception as error:
+        # The proposed logo is written before the row: a row that is not
+        # stored leaves nothing naming the file, which is deleted.
+        if logo and change_request.logo._committed:
+            change_request.logo.delete(save=False)
+        if isinstance(error, IntegrityError):
+            raise ValidationError(
+                _("This member already has a request waiting for review.")
+            ) from error
+        raise
+    if replaced and replaced != change_request.logo.name:
+        # A newer logo in the same request: the one it replaces goes, once
+        # the request names the new one for good.
+        storage = change_request.logo.storage
+        transaction.on_commit(lambda: storage.delete(replaced))
     if created:
         enqueue_on_commit(
             emails.send_managers_notice,

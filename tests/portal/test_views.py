@@ -1,10 +1,13 @@
 """The member portal as representatives use it, through the test client."""
 
 import re
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
 from django.core import mail
+from django.core.files.storage import storages
+from django.db import connection
 from django.test import Client
 from django.urls import get_resolver, reverse
 from django.utils import translation
@@ -439,3 +442,66 @@ def test_a_representative_turns_on_a_second_step_and_must_then_give_the_code(
     device.save()
     response = client.post("/portal/login/", {**credentials, "otp_token": code()})
     assert response.status_code == 302
+
+
+def proposed_logo_files():
+    root = Path(storages["private"].location) / "portal" / "proposed-logos"
+    return sorted(path for path in root.rglob("*") if path.is_file())
+
+
+@pytest.fixture
+def refused_requests():
+    """The database refuses to store a change request (a trigger fails the insert)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "CREATE FUNCTION refuse_request() RETURNS trigger LANGUAGE plpgsql "
+                "AS $$ BEGIN RAISE EXCEPTION 'change requests refused'; END $$"
+            )
+            cursor.execute(
+                "CREATE TRIGGER refuse_request AFTER INSERT ON portal_changerequest "
+                "FOR EACH ROW EXECUTE FUNCTION refuse_request()"
+            )
+        else:
+            cursor.execute(
+                "CREATE TRIGGER refuse_request AFTER INSERT ON portal_changerequest "
+                "BEGIN SELECT RAISE(ABORT, 'change requests refused'); END"
+            )
+
+
+def test_a_proposal_that_is_not_stored_leaves_no_logo_behind(
+    rep_client, acme, refused_requests
+):
+    rep_client.raise_request_exception = False
+    response = proposal(
+        rep_client, acme, logo=png_upload("new-logo.png"), logo_alt_en="Acme's logo"
+    )
+    # SQLite reports the refusal as an integrity error (a 409 with the reason
+    # a stored row would give), PostgreSQL as an error of its own (500).
+    assert response.status_code in (409, 500)
+    assert not ChangeRequest.objects.exists()
+    assert proposed_logo_files() == []
+
+
+def test_a_newer_logo_in_the_same_request_replaces_the_file_of_the_first(
+    rep_client, acme, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = proposal(
+            rep_client, acme, logo=png_upload("first.png"), logo_alt_en="First"
+        )
+    assert first.status_code == 302
+    [first_file] = proposed_logo_files()
+    with django_capture_on_commit_callbacks(execute=True):
+        second = proposal(
+            rep_client,
+            acme,
+            logo=png_upload("second.png", colour="#aa3300"),
+            logo_alt_en="Second",
+        )
+    assert second.status_code == 302
+    [second_file] = proposed_logo_files()
+    assert second_file != first_file
+    assert ChangeRequest.objects.get().logo.path == str(second_file)
+    served = rep_client.get("/portal/members/acme/change/logo/")
+    assert b"".join(served.streaming_content) == second_file.read_bytes()
