@@ -58,6 +58,7 @@ from alliance.kernel.changes import (
     public_content_changed,
     records_shown_with,
 )
+from alliance.kernel.publishing import Status
 from alliance.kernel.response_cache import SURROGATE_KEY_HEADER
 from alliance.kernel.tasks import enqueue_later, task
 
@@ -182,16 +183,17 @@ def purge_changed(sender, tables, keys=(), **kwargs):
 # --- Changes the clock makes -------------------------------------------------
 
 
-def clock_changes(obj):
-    """The moments to come when the clock alone changes what the public sees of `obj`.
+def clock_changes(obj, now=None):
+    """The moments after `now` when the clock alone changes what the public sees of `obj`.
 
-    A scheduled row's publish time, and what its model adds
-    (`clock_changes()`: an event becomes past after its last day).
+    A scheduled row's publish time (a published row's time still to come),
+    and what its model adds (`clock_changes()`: an event becomes past after
+    its last day).
     """
-    now = timezone.now()
+    now = now or timezone.now()
     moments = []
     field = getattr(obj, "publish_time_field", None)
-    if field and getattr(obj, "is_scheduled", False):
+    if field and obj.status == Status.PUBLISHED:
         moments.append(getattr(obj, field))
     moments.extend(getattr(obj, "clock_changes", list)())
     return sorted({moment for moment in moments if moment and moment > now})
@@ -223,7 +225,9 @@ def purge_when_due(*, label, pk, at):
     model = apps.get_model(label)
     obj = model._base_manager.filter(pk=pk).first()
     due = datetime.datetime.fromisoformat(at)
-    if obj is None or due not in clock_changes_at(obj, due):
+    # Still due then: the row changes by the clock at `at`, as seen just before.
+    before = due - datetime.timedelta(microseconds=1)
+    if obj is None or due not in clock_changes(obj, now=before):
         return 0
     # As if it were published (or its dates edited) now: its answers, its
     # model's lists and columns, and the records next to it in its neighbour
@@ -235,17 +239,6 @@ def purge_when_due(*, label, pk, at):
     )
     keys |= neighbours.keys_beside(model, pk, now=due)
     return purge_keys.call(keys=sorted(keys))
-
-
-def clock_changes_at(obj, now):
-    """`clock_changes(obj)` as it was just before `now`."""
-    before = now - datetime.timedelta(microseconds=1)
-    moments = []
-    field = getattr(obj, "publish_time_field", None)
-    if field and obj.status == "published" and getattr(obj, field):
-        moments.append(getattr(obj, field))
-    moments.extend(getattr(obj, "clock_changes", list)())
-    return {moment for moment in moments if moment and moment > before}
 
 
 def connect():

@@ -76,9 +76,12 @@ class Task(LibraryTask):
 
     @property
     def run_time_limit(self):
-        return self.max_run_time or datetime.timedelta(
-            minutes=settings.TASK_MAX_RUN_MINUTES
-        )
+        return self.max_run_time or default_run_time_limit()
+
+
+def default_run_time_limit():
+    """How long a run of a task that names no `max_run_time` may take: TASK_MAX_RUN_MINUTES."""
+    return datetime.timedelta(minutes=settings.TASK_MAX_RUN_MINUTES)
 
 
 def task(function=None, *, max_run_time=None, retry_lost=0, **options):
@@ -181,9 +184,8 @@ def recover_abandoned(backend_name=DEFAULT_TASK_BACKEND_ALIAS):
     paths = running.order_by().values_list("task_path", flat=True).distinct()
     for task_path in sorted(paths):
         task_ = _declared(task_path)
-        limit = getattr(task_, "run_time_limit", None) or datetime.timedelta(
-            minutes=settings.TASK_MAX_RUN_MINUTES
-        )
+        # A task of the library's own, or one no longer declared: the default.
+        limit = getattr(task_, "run_time_limit", None) or default_run_time_limit()
         retries = getattr(task_, "retry_lost", 0)
         with exclusive_transaction(running.db):
             abandoned = running.filter(
@@ -222,9 +224,9 @@ def fail_abandoned(task_, *, started_before=None, **kwargs):
 
     By default, the runs longer than the task's `run_time_limit` (the
     worker recovers those by itself, sooner or later: this is for a
-    manager who is waiting). `kwargs` narrows them to the runs called with these keyword arguments.
-    Each gets the library's failed state, with a `WorkerLost` error that
-    says why, and is listed under the failed tasks. Only the database
+    manager who is waiting). `kwargs` narrows them to the runs called with
+    these keyword arguments. Each gets the library's failed state, with a
+    `WorkerLost` error that says why, and is listed under the failed tasks. Only the database
     queue keeps such records: with Redis (RQ) a job whose worker died is
     failed by RQ itself, as abandoned.
     """
