@@ -30,6 +30,8 @@
   queue is empty, `start_worker()` one left running (to be killed).
 - `REDIS_URL` (`TEST_REDIS_URL`) and `redis_available()`: the Redis the
   tests may use.
+- `refuse_inserts(table)`: a trigger that makes the database refuse every
+  new row of a table, as a failing database would (SQLite or PostgreSQL).
 
 This module is imported by test modules; `conftest.py` holds only fixtures
 and hooks, and no test module imports another.
@@ -741,3 +743,26 @@ def start_worker(**environment):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+def refuse_inserts(table):
+    """Make the database refuse every row inserted into `table`: a trigger fails the insert.
+
+    The test's transaction drops the trigger with everything else it did.
+    """
+    name = f"refuse_{table}"
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql "
+                f"AS $$ BEGIN RAISE EXCEPTION 'rows of {table} refused'; END $$"
+            )
+            cursor.execute(
+                f"CREATE TRIGGER {name} AFTER INSERT ON {table} "
+                f"FOR EACH ROW EXECUTE FUNCTION {name}()"
+            )
+        else:
+            cursor.execute(
+                f"CREATE TRIGGER {name} AFTER INSERT ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, 'rows of {table} refused'); END"
+            )

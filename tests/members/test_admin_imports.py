@@ -33,6 +33,7 @@ from tests.helpers import (
     CSV_HEADER,
     committed,
     members_xlsx,
+    refuse_inserts,
     run_tasks,
     run_worker_batch,
     start_worker,
@@ -188,22 +189,8 @@ def test_the_import_is_run_once_however_often_its_task_runs(manager, known):
 
 @pytest.fixture
 def refused_imports():
-    """The database refuses to store a member import (a trigger fails the insert)."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "CREATE FUNCTION refuse_import() RETURNS trigger LANGUAGE plpgsql "
-                "AS $$ BEGIN RAISE EXCEPTION 'member imports refused'; END $$"
-            )
-            cursor.execute(
-                "CREATE TRIGGER refuse_import AFTER INSERT ON members_memberimport "
-                "FOR EACH ROW EXECUTE FUNCTION refuse_import()"
-            )
-        else:
-            cursor.execute(
-                "CREATE TRIGGER refuse_import AFTER INSERT ON members_memberimport "
-                "BEGIN SELECT RAISE(ABORT, 'member imports refused'); END"
-            )
+    """The database refuses to store a member import."""
+    refuse_inserts(MemberImport._meta.db_table)
 
 
 def private_files():

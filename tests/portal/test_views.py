@@ -7,7 +7,6 @@ import pytest
 from django.contrib.auth.models import User
 from django.core import mail
 from django.core.files.storage import storages
-from django.db import connection
 from django.test import Client
 from django.urls import get_resolver, reverse
 from django.utils import translation
@@ -25,7 +24,7 @@ from tests.factories import (
     ScenarioParticipationFactory,
     SectorFactory,
 )
-from tests.helpers import assert_valid_html, form_data, png_upload
+from tests.helpers import assert_valid_html, form_data, png_upload, refuse_inserts
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a-long-password-for-tests"
@@ -451,22 +450,8 @@ def proposed_logo_files():
 
 @pytest.fixture
 def refused_requests():
-    """The database refuses to store a change request (a trigger fails the insert)."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "CREATE FUNCTION refuse_request() RETURNS trigger LANGUAGE plpgsql "
-                "AS $$ BEGIN RAISE EXCEPTION 'change requests refused'; END $$"
-            )
-            cursor.execute(
-                "CREATE TRIGGER refuse_request AFTER INSERT ON portal_changerequest "
-                "FOR EACH ROW EXECUTE FUNCTION refuse_request()"
-            )
-        else:
-            cursor.execute(
-                "CREATE TRIGGER refuse_request AFTER INSERT ON portal_changerequest "
-                "BEGIN SELECT RAISE(ABORT, 'change requests refused'); END"
-            )
+    """The database refuses to store a change request."""
+    refuse_inserts(ChangeRequest._meta.db_table)
 
 
 def test_a_proposal_that_is_not_stored_leaves_no_logo_behind(
